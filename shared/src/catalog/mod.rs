@@ -1,0 +1,2 @@
+//! The catalog of services of the chamber system: categories, services,
+//! providers and the FAQ.

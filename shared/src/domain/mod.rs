@@ -1,0 +1,14 @@
+//! Rules of the cabinet as types that parse: once a value of one of these
+//! types exists, it is valid.
+
+pub mod email;
+pub mod password;
+pub mod person;
+pub mod phone;
+pub mod text;
+
+pub use email::Email;
+pub use password::Password;
+pub use person::PersonName;
+pub use phone::MobilePhone;
+pub use text::{BoundedText, char_count};

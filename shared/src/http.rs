@@ -1,0 +1,286 @@
+//! Reading requests and writing answers the same way in every function.
+
+use http::{HeaderMap, StatusCode, header};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::error::{ApiError, FieldError};
+
+/// Result of a handler: the answer, or a problem to render.
+pub type ApiResult = Result<Response<Body>, ApiError>;
+
+/// Parses the JSON body of `request` into `T`.
+///
+/// The body must be declared as `application/json` (a `charset=utf-8`
+/// parameter is fine); anything else is a 415. Malformed JSON, a wrong type or
+/// an unknown field is a 400 naming the field, so nothing the client sent is
+/// dropped without a word.
+pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
+    check_json_content_type(request.headers())?;
+    let bytes: &[u8] = request.body().as_ref();
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request(
+            "empty_body",
+            "Тело запроса пустое: ожидается JSON-объект.",
+        ));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(describe_json_error)?;
+    deserializer.end().map_err(|_| {
+        ApiError::bad_request(
+            "invalid_json",
+            "Тело запроса не является корректным JSON: после объекта есть лишние символы.",
+        )
+    })?;
+    Ok(value)
+}
+
+fn check_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+    let unsupported = || {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Передайте тело запроса в формате JSON с заголовком Content-Type: application/json.",
+        )
+    };
+    let value = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(unsupported)?;
+    let mut parts = value.split(';').map(str::trim);
+    let media_type = parts.next().unwrap_or_default();
+    if !media_type.eq_ignore_ascii_case("application/json") {
+        return Err(unsupported());
+    }
+    for parameter in parts {
+        let (name, raw) = parameter.split_once('=').unwrap_or((parameter, ""));
+        let charset = raw.trim_matches('"');
+        if name.trim().eq_ignore_ascii_case("charset") && !charset.eq_ignore_ascii_case("utf-8") {
+            return Err(unsupported());
+        }
+    }
+    Ok(())
+}
+
+fn describe_json_error(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = error.path().to_string();
+    let inner = error.into_inner();
+    if let Some(field) = unknown_field(&inner) {
+        // The path already ends with the unknown field, except at the top.
+        return unknown_field_error(if path == "." { field } else { path });
+    }
+    if inner.is_syntax() || inner.is_eof() {
+        return ApiError::bad_request(
+            "invalid_json",
+            format!(
+                "Тело запроса не является корректным JSON (строка {}, позиция {}).",
+                inner.line(),
+                inner.column()
+            ),
+        );
+    }
+    if path == "." {
+        return ApiError::bad_request(
+            "invalid_json",
+            "Тело запроса должно быть JSON-объектом с полями формы.",
+        );
+    }
+    let detail = format!("Поле «{path}» имеет неверный тип значения.");
+    let mut problem = ApiError::bad_request("invalid_field_type", detail.clone());
+    problem
+        .errors
+        .push(FieldError::new(path, "invalid_type", detail));
+    problem
+}
+
+fn unknown_field(error: &serde_json::Error) -> Option<String> {
+    let message = error.to_string();
+    let rest = message.strip_prefix("unknown field `")?;
+    rest.split('`').next().map(str::to_string)
+}
+
+fn unknown_field_error(field: String) -> ApiError {
+    let mut problem = ApiError::bad_request(
+        "unknown_field",
+        format!("Поле «{field}» не предусмотрено этой формой."),
+    );
+    problem.errors.push(FieldError::new(
+        field.clone(),
+        "unknown_field",
+        format!("Поле «{field}» не предусмотрено этой формой."),
+    ));
+    problem
+}
+
+/// A JSON answer with `status`.
+pub fn json<T: Serialize>(status: StatusCode, value: &T) -> ApiResult {
+    let body = serde_json::to_string(value).map_err(ApiError::internal)?;
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(Body::Text(body))
+        .map_err(ApiError::internal)
+}
+
+/// A public JSON answer that browsers and CDNs may cache for `max_age` seconds.
+pub fn cacheable_json<T: Serialize>(value: &T, max_age: u32) -> ApiResult {
+    let mut response = json(StatusCode::OK, value)?;
+    let cache = format!("public, max-age={max_age}")
+        .parse()
+        .map_err(ApiError::internal)?;
+    response.headers_mut().insert(header::CACHE_CONTROL, cache);
+    Ok(response)
+}
+
+/// 204 with no body.
+pub fn no_content() -> ApiResult {
+    Response::builder()
+        .status(StatusCode::NO_CONTENT)
+        .body(Body::Empty)
+        .map_err(ApiError::internal)
+}
+
+/// The request path split into its segments, as API Gateway received it.
+/// Percent-encoded segments are decoded.
+pub fn path_segments(request: &Request) -> Vec<String> {
+    request
+        .raw_http_path()
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
+/// One query-string parameter, decoded (`+` is a space), or `None` when absent
+/// or blank. Repeated parameters are joined with commas, as API Gateway does.
+pub fn query_param(request: &Request, name: &str) -> Option<String> {
+    let raw = request.uri().query().unwrap_or_default();
+    let values: Vec<String> = raw
+        .split('&')
+        .filter_map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode_query_component(key) == name).then(|| decode_query_component(value))
+        })
+        .collect();
+    let joined = values.join(",");
+    let trimmed = joined.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_string())
+}
+
+/// Decodes one component of a query string: `+` is a space, `%XX` a byte.
+pub fn decode_query_component(raw: &str) -> String {
+    let spaced = raw.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// The bearer token of the `Authorization` header, if any.
+pub fn bearer_token(request: &Request) -> Option<&str> {
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Form {
+        name: Option<String>,
+        #[allow(dead_code)]
+        count: Option<u32>,
+    }
+
+    fn request(content_type: Option<&str>, body: &str) -> Request {
+        let mut builder = http::Request::builder().method("POST").uri("/x");
+        if let Some(ct) = content_type {
+            builder = builder.header("content-type", ct);
+        }
+        builder.body(Body::Text(body.to_string())).unwrap()
+    }
+
+    #[test]
+    fn accepts_json_with_utf8_charset() {
+        let form: Form = json_body(&request(
+            Some("application/json; charset=utf-8"),
+            r#"{"name":"Иван"}"#,
+        ))
+        .unwrap();
+        assert_eq!(form.name.as_deref(), Some("Иван"));
+    }
+
+    #[test]
+    fn refuses_missing_or_foreign_content_type() {
+        for ct in [
+            None,
+            Some("text/plain"),
+            Some("application/json; charset=koi8-r"),
+        ] {
+            let error = json_body::<Form>(&request(ct, "{}")).unwrap_err();
+            assert_eq!(error.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{ct:?}");
+        }
+    }
+
+    #[test]
+    fn names_the_field_of_a_wrong_type() {
+        let error =
+            json_body::<Form>(&request(Some("application/json"), r#"{"count":"x"}"#)).unwrap_err();
+        assert_eq!(error.code, "invalid_field_type");
+        assert_eq!(error.errors[0].field, "count");
+    }
+
+    #[test]
+    fn names_an_unknown_field() {
+        let error =
+            json_body::<Form>(&request(Some("application/json"), r#"{"nmae":"x"}"#)).unwrap_err();
+        assert_eq!(error.code, "unknown_field");
+        assert_eq!(error.errors[0].field, "nmae");
+    }
+
+    #[test]
+    fn refuses_broken_and_non_object_json() {
+        for body in ["{", "[1]", "42", "", "{} {}"] {
+            let error = json_body::<Form>(&request(Some("application/json"), body)).unwrap_err();
+            assert_eq!(error.status, StatusCode::BAD_REQUEST, "{body}");
+        }
+    }
+
+    #[test]
+    fn decodes_query_components() {
+        let request = http::Request::builder()
+            .uri("/p?q=%D0%A2%D0%9F%D0%9F+%D0%A0%D0%A4&empty=&kind=chamber")
+            .body(Body::Empty)
+            .unwrap();
+        assert_eq!(query_param(&request, "q").as_deref(), Some("ТПП РФ"));
+        assert_eq!(query_param(&request, "empty"), None);
+        assert_eq!(query_param(&request, "kind").as_deref(), Some("chamber"));
+    }
+
+    #[test]
+    fn reads_bearer_tokens() {
+        let request = http::Request::builder()
+            .header("authorization", "Bearer abc.def")
+            .body(Body::Empty)
+            .unwrap();
+        assert_eq!(bearer_token(&request), Some("abc.def"));
+        let request = http::Request::builder()
+            .header("authorization", "Basic abc")
+            .body(Body::Empty)
+            .unwrap();
+        assert_eq!(bearer_token(&request), None);
+    }
+}

@@ -1,0 +1,24 @@
+//! Domain crate of the customer cabinet of the chamber portal.
+//!
+//! Every Lambda function of the cabinet is a thin `main.rs` that builds its
+//! clients once and hands requests to a handler of this crate. The rules of
+//! the cabinet live in [`domain`] and [`catalog`] as types that parse; AWS
+//! calls live behind the adapters enabled by the crate's features.
+
+pub mod catalog;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod runtime;
+
+#[cfg(feature = "cognito")]
+pub mod cognito;
+#[cfg(feature = "jwt")]
+pub mod identity;
+#[cfg(feature = "dynamodb")]
+pub mod store;
+
+pub mod handlers;
+
+pub use error::{ApiError, FieldError};
