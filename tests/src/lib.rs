@@ -1,1 +1,212 @@
-//! Test harness
+//! Harness of the integration tests: one moto server per test process, and
+//! for every test its own table, bucket and user pool, created from
+//! `infra/template.yaml` exactly as the local stack creates them.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use xtask::provision::{Names, Provisioned, provision};
+use xtask::template::Template;
+
+/// The resources of one test, on the shared emulator.
+pub struct Stack {
+    /// SDK configuration pointed at the emulator.
+    pub sdk: aws_config::SdkConfig,
+    /// `http://127.0.0.1:PORT` of the emulator.
+    pub endpoint: String,
+    /// DynamoDB table of this test.
+    pub table: String,
+    /// ARN of the table's stream.
+    pub stream_arn: String,
+    /// S3 bucket of this test.
+    pub bucket: String,
+    /// Cognito user pool of this test.
+    pub user_pool_id: String,
+    /// Public app client of the pool.
+    pub client_id: String,
+    /// Verified SES sender address.
+    pub sender: String,
+}
+
+impl Stack {
+    /// New resources for one test.
+    pub async fn fresh() -> Self {
+        let endpoint = emulator_endpoint();
+        let sdk = xtask::local_sdk_config(&endpoint).await;
+        let template =
+            Template::load(&xtask::workspace_root()).expect("infra/template.yaml parses");
+        let names = Names::with_prefix(&unique_prefix());
+        let Provisioned {
+            table,
+            stream_arn,
+            bucket,
+            user_pool_id,
+            client_id,
+            sender,
+        } = provision(&sdk, &template, &names)
+            .await
+            .expect("the emulator creates the template's resources");
+        Self {
+            sdk,
+            endpoint,
+            table,
+            stream_arn,
+            bucket,
+            user_pool_id,
+            client_id,
+            sender,
+        }
+    }
+
+    /// DynamoDB client.
+    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.sdk)
+    }
+
+    /// Cognito client.
+    pub fn cognito(&self) -> aws_sdk_cognitoidentityprovider::Client {
+        aws_sdk_cognitoidentityprovider::Client::new(&self.sdk)
+    }
+
+    /// S3 client (path-style, as the emulator needs).
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        xtask::provision::s3_client(&self.sdk)
+    }
+
+    /// SES v2 client.
+    pub fn ses(&self) -> aws_sdk_sesv2::Client {
+        aws_sdk_sesv2::Client::new(&self.sdk)
+    }
+
+    /// The `iss` claim the pool puts into its tokens (moto uses the AWS form).
+    pub fn issuer(&self) -> String {
+        format!(
+            "https://cognito-idp.{}.amazonaws.com/{}",
+            xtask::LOCAL_REGION,
+            self.user_pool_id
+        )
+    }
+
+    /// Where the emulator serves the pool's signing keys.
+    pub fn jwks_url(&self) -> String {
+        format!(
+            "{}/{}/.well-known/jwks.json",
+            self.endpoint, self.user_pool_id
+        )
+    }
+}
+
+/// The emulator of this test process: the one named by `CABINET_MOTO_ENDPOINT`
+/// (set by `cargo xtask test`), or one started here on a free port.
+fn emulator_endpoint() -> String {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    ENDPOINT
+        .get_or_init(|| {
+            if let Ok(endpoint) = std::env::var("CABINET_MOTO_ENDPOINT") {
+                return endpoint;
+            }
+            // The server lives as long as this thread, which parks for the
+            // life of the process; the kernel stops moto when the process ends.
+            let (sender, receiver) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let root = xtask::workspace_root();
+                let log = root.join("target/moto-tests.log");
+                match xtask::moto::Moto::start(&root, 0, &log) {
+                    Ok(moto) => {
+                        sender
+                            .send(Ok(moto.endpoint.clone()))
+                            .expect("the test waits for the endpoint");
+                        loop {
+                            std::thread::park();
+                        }
+                    }
+                    Err(error) => sender
+                        .send(Err(format!("{error:#}")))
+                        .expect("the test waits for the endpoint"),
+                }
+            });
+            receiver
+                .recv()
+                .expect("the emulator thread answers")
+                .unwrap_or_else(|error| panic!("cannot start the AWS emulator: {error}"))
+        })
+        .clone()
+}
+
+fn unique_prefix() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!("t{}-{:x}-{n}", std::process::id(), nanos)
+}
+
+fn builder(method: &str, path: &str) -> http::request::Builder {
+    http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", "api.cabinet.test")
+}
+
+/// A GET of `path_and_query`.
+pub fn get(path_and_query: &str) -> Request {
+    builder("GET", path_and_query)
+        .body(Body::Empty)
+        .expect("a static request is valid")
+}
+
+/// A POST of `body` as JSON.
+pub fn post_json(path: &str, body: &serde_json::Value) -> Request {
+    raw("POST", path, Some("application/json"), &body.to_string())
+}
+
+/// A PUT of `body` as JSON.
+pub fn put_json(path: &str, body: &serde_json::Value) -> Request {
+    raw("PUT", path, Some("application/json"), &body.to_string())
+}
+
+/// Any request with a text body and an optional content type.
+pub fn raw(method: &str, path: &str, content_type: Option<&str>, body: &str) -> Request {
+    let mut request = builder(method, path);
+    if let Some(content_type) = content_type {
+        request = request.header("content-type", content_type);
+    }
+    let body = if body.is_empty() {
+        Body::Empty
+    } else {
+        Body::Text(body.to_string())
+    };
+    request.body(body).expect("a test request is valid")
+}
+
+/// `request` with `Authorization: Bearer <token>`.
+pub fn with_bearer(mut request: Request, token: &str) -> Request {
+    request.headers_mut().insert(
+        http::header::AUTHORIZATION,
+        format!("Bearer {token}")
+            .parse()
+            .expect("a token is a valid header value"),
+    );
+    request
+}
+
+/// Status and JSON body of an answer (`Null` when there is no body).
+pub async fn read_json(response: Response<Body>) -> (StatusCode, serde_json::Value) {
+    let status = response.status();
+    let bytes: &[u8] = response.body().as_ref();
+    let json = if bytes.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(bytes).unwrap_or_else(|error| {
+            panic!(
+                "the answer is not JSON ({error}): {}",
+                String::from_utf8_lossy(bytes)
+            )
+        })
+    };
+    (status, json)
+}
