@@ -1,1 +1,292 @@
-fn main() {}
+//! `cargo xtask dev`: the whole cabinet on one machine.
+//! `cargo xtask test`: the test suite against a fresh emulator.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode};
+
+use anyhow::{Context, Result, bail};
+use aws_sdk_cognitoidentityprovider as cognito;
+use xtask::moto::{Moto, listening};
+use xtask::provision::{Names, Provisioned, provision};
+use xtask::template::Template;
+use xtask::tools::{ensure_venv, run, venv_bin};
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  dev    install the tools, start the AWS emulator and every function on one port
+  test   install the tools, start the AWS emulator and run the whole test suite
+
+environment:
+  CABINET_API_PORT    port of the API (default 9000)
+  CABINET_MOTO_PORT   port of the AWS emulator (default 4566)";
+
+/// The account the local stack creates so there is someone to sign in as.
+const DEMO_EMAIL: &str = "demo@cabinet.example.ru";
+const DEMO_PASSWORD: &str = "Demo2026pass";
+
+fn main() -> ExitCode {
+    let command = std::env::args().nth(1).unwrap_or_default();
+    let root = xtask::workspace_root();
+    let result = match command.as_str() {
+        "dev" => dev(&root),
+        "test" => test(&root),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn port(variable: &str, default: u16) -> Result<u16> {
+    match std::env::var(variable) {
+        Ok(value) => value
+            .parse()
+            .with_context(|| format!("{variable} must be a port number")),
+        Err(_) => Ok(default),
+    }
+}
+
+/// Runs the whole suite against one emulator started for the run.
+fn test(root: &Path) -> Result<()> {
+    ensure_venv(root)?;
+    std::fs::create_dir_all(root.join("target"))?;
+    let moto = Moto::start(root, 0, &root.join("target/moto-test-run.log"))?;
+    eprintln!("==> AWS emulator at {}", moto.endpoint);
+    run(Command::new("cargo")
+        .current_dir(root)
+        .args(["test", "--workspace", "--all-targets"])
+        .env("CABINET_MOTO_ENDPOINT", &moto.endpoint))?;
+    run(Command::new("cargo")
+        .current_dir(root)
+        .args(["test", "--workspace", "--doc"]))?;
+    Ok(())
+}
+
+/// Starts (or reuses) the emulator, creates the resources, loads the catalog,
+/// and serves every function on one port until Ctrl-C.
+fn dev(root: &Path) -> Result<()> {
+    let api_port = port("CABINET_API_PORT", 9000)?;
+    let moto_port = port("CABINET_MOTO_PORT", 4566)?;
+    if listening(api_port) {
+        bail!("port {api_port} is taken: stop what listens there or set CABINET_API_PORT");
+    }
+    ensure_venv(root)?;
+    let local = root.join(".local");
+    std::fs::create_dir_all(&local)?;
+
+    let started_moto = if listening(moto_port) {
+        eprintln!("==> reusing the AWS emulator already listening on port {moto_port}");
+        None
+    } else {
+        eprintln!("==> starting the AWS emulator on port {moto_port}");
+        Some(Moto::start(root, moto_port, &local.join("moto.log"))?)
+    };
+    let endpoint = format!("http://127.0.0.1:{moto_port}");
+
+    let runtime = tokio::runtime::Runtime::new()?;
+    let stack = runtime.block_on(prepare(root, &endpoint))?;
+    let env_file = write_function_env(&local, &endpoint, &stack)?;
+
+    eprintln!("==> loading the catalog");
+    run(Command::new("cargo")
+        .current_dir(root)
+        .args(["run", "--quiet", "-p", "cabinet-admin", "--", "import-catalog"])
+        .args(["--table", &stack.table, "--file", "data/catalog.json"])
+        .envs(emulator_env(&endpoint)))?;
+
+    eprintln!("==> building the functions");
+    // One package at a time, as `cargo lambda watch` will run them, so that
+    // each is built with its own features and starts at once on first call.
+    for package in function_packages(root)? {
+        run(Command::new("cargo")
+            .current_dir(root)
+            .args(["build", "--quiet", "-p", &package]))?;
+    }
+
+    let mut watch = start_watch(root, api_port, &env_file)?;
+    print_banner(api_port, &endpoint, &stack);
+
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => Ok(()),
+            status = wait_child(&mut watch) => match status {
+                Ok(status) => Err(anyhow::anyhow!("cargo lambda watch stopped with {status}")),
+                Err(error) => Err(error),
+            },
+        }
+    });
+    eprintln!("\n==> stopping");
+    stop_group(&mut watch);
+    drop(started_moto);
+    outcome
+}
+
+async fn prepare(root: &Path, endpoint: &str) -> Result<Provisioned> {
+    let sdk = xtask::local_sdk_config(endpoint).await;
+    let mut template = Template::load(root)?;
+    if let Ok(origin) = std::env::var("CABINET_PORTAL_ORIGIN") {
+        template.set_parameter("PortalOrigin", &origin);
+    }
+    eprintln!("==> creating the table, bucket, user pool and sender from infra/template.yaml");
+    let stack = provision(&sdk, &template, &Names::with_prefix("cabinet-local")).await?;
+    ensure_demo_account(&cognito::Client::new(&sdk), &stack).await?;
+    Ok(stack)
+}
+
+/// Creates the demo customer, confirmed, unless it exists.
+async fn ensure_demo_account(client: &cognito::Client, stack: &Provisioned) -> Result<()> {
+    use cognito::types::AttributeType;
+    let exists = client
+        .admin_get_user()
+        .user_pool_id(&stack.user_pool_id)
+        .username(DEMO_EMAIL)
+        .send()
+        .await
+        .is_ok();
+    if exists {
+        return Ok(());
+    }
+    let attribute = |name: &str, value: &str| {
+        AttributeType::builder()
+            .name(name)
+            .value(value)
+            .build()
+            .expect("name and value are set")
+    };
+    client
+        .sign_up()
+        .client_id(&stack.client_id)
+        .username(DEMO_EMAIL)
+        .password(DEMO_PASSWORD)
+        .user_attributes(attribute("email", DEMO_EMAIL))
+        .user_attributes(attribute("given_name", "Мария"))
+        .user_attributes(attribute("family_name", "Демидова"))
+        .user_attributes(attribute("phone_number", "+79001234567"))
+        .send()
+        .await
+        .context("creating the demo account")?;
+    client
+        .admin_confirm_sign_up()
+        .user_pool_id(&stack.user_pool_id)
+        .username(DEMO_EMAIL)
+        .send()
+        .await
+        .context("confirming the demo account")?;
+    Ok(())
+}
+
+/// Variables every local process needs to reach the emulator.
+fn emulator_env(endpoint: &str) -> Vec<(String, String)> {
+    [
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_REGION", xtask::LOCAL_REGION),
+        ("AWS_ACCESS_KEY_ID", "local"),
+        ("AWS_SECRET_ACCESS_KEY", "local"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// The environment of the functions, as the template gives it on AWS, plus
+/// the emulator's address and the one local difference: where moto serves
+/// the pool's signing keys.
+fn write_function_env(local: &Path, endpoint: &str, stack: &Provisioned) -> Result<PathBuf> {
+    let mut lines = emulator_env(endpoint);
+    lines.extend(
+        [
+            ("TABLE_NAME", stack.table.clone()),
+            ("BUCKET_NAME", stack.bucket.clone()),
+            ("USER_POOL_ID", stack.user_pool_id.clone()),
+            ("USER_POOL_CLIENT_ID", stack.client_id.clone()),
+            ("SENDER_EMAIL", stack.sender.clone()),
+            (
+                "COGNITO_JWKS_URL",
+                format!("{endpoint}/{}/.well-known/jwks.json", stack.user_pool_id),
+            ),
+            ("RUST_LOG", "info".to_string()),
+        ]
+        .map(|(k, v)| (k.to_string(), v)),
+    );
+    let text: String = lines.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+    let path = local.join("functions.env");
+    std::fs::write(&path, text)?;
+    Ok(path)
+}
+
+/// The packages under `functions/`.
+fn function_packages(root: &Path) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(root.join("functions"))? {
+        let entry = entry?;
+        if entry.path().join("Cargo.toml").exists() {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+fn start_watch(root: &Path, api_port: u16, env_file: &Path) -> Result<Child> {
+    use std::os::unix::process::CommandExt;
+    let mut command = Command::new(venv_bin(root, "cargo-lambda"));
+    command
+        .current_dir(root)
+        .args(["lambda", "watch", "--invoke-address", "127.0.0.1"])
+        .args(["--invoke-port", &api_port.to_string()])
+        .arg("--env-file")
+        .arg(env_file)
+        // Its own process group, so that stopping it stops the functions too.
+        .process_group(0);
+    command.spawn().context("starting cargo lambda watch")
+}
+
+async fn wait_child(child: &mut Child) -> Result<std::process::ExitStatus> {
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+}
+
+fn stop_group(child: &mut Child) {
+    let Ok(pid) = i32::try_from(child.id()) else {
+        return;
+    };
+    // SAFETY: signals the process group this program created for the child.
+    unsafe {
+        libc::kill(-pid, libc::SIGTERM);
+    }
+    let _ = child.wait();
+}
+
+fn print_banner(api_port: u16, endpoint: &str, stack: &Provisioned) {
+    println!(
+        "
+The customer cabinet is running.
+
+  API              http://127.0.0.1:{api_port}
+  AWS emulator     {endpoint}  (sent e-mails: {endpoint}/moto-api/data.json)
+  demo customer    {DEMO_EMAIL} / {DEMO_PASSWORD}
+  table / bucket   {} / {}
+  user pool        {} (app client {})
+
+Try:
+  curl http://127.0.0.1:{api_port}/catalog/categories
+  curl -X POST http://127.0.0.1:{api_port}/auth/sign-in -H 'content-type: application/json' \\
+       -d '{{\"email\":\"{DEMO_EMAIL}\",\"password\":\"{DEMO_PASSWORD}\"}}'
+
+Press Ctrl-C to stop everything this command started.
+",
+        stack.table, stack.bucket, stack.user_pool_id, stack.client_id
+    );
+}
