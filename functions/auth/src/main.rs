@@ -1,1 +1,11 @@
-fn main() {}
+//! The `auth` function: sign-up, confirmation, sign-in, refresh, sign-out and
+//! password routes under `/auth/`.
+
+use cabinet::handlers::auth::AuthApi;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    cabinet::runtime::init_logging();
+    let api = AuthApi::from_env().await?;
+    cabinet::runtime::serve(api).await
+}
