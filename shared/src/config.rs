@@ -26,8 +26,17 @@ pub fn optional(name: &str) -> Option<String> {
 /// The SDK configuration shared by every client of a function: region and
 /// credentials from the Lambda environment; `AWS_ENDPOINT_URL` (set only by
 /// the local stack) points every client at the local emulator.
+///
+/// Calls give up well inside the functions' 10 s timeout, so a hung
+/// dependency is answered with a 503 rather than a killed invocation.
 pub async fn aws() -> aws_config::SdkConfig {
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(2))
+        .operation_attempt_timeout(std::time::Duration::from_secs(3))
+        .operation_timeout(std::time::Duration::from_secs(7))
+        .build();
     aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .timeout_config(timeouts)
         .load()
         .await
 }

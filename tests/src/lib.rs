@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Request, RequestExt, Response};
 use xtask::provision::{Names, Provisioned, provision};
 use xtask::template::Template;
 
@@ -152,11 +152,18 @@ fn builder(method: &str, path: &str) -> http::request::Builder {
         .header("host", "api.cabinet.test")
 }
 
+/// What API Gateway puts into `rawPath`: the path without the query.
+fn with_raw_path(request: Request, path_and_query: &str) -> Request {
+    let path = path_and_query.split('?').next().unwrap_or_default();
+    request.with_raw_http_path(path)
+}
+
 /// A GET of `path_and_query`.
 pub fn get(path_and_query: &str) -> Request {
-    builder("GET", path_and_query)
+    let request = builder("GET", path_and_query)
         .body(Body::Empty)
-        .expect("a static request is valid")
+        .expect("a static request is valid");
+    with_raw_path(request, path_and_query)
 }
 
 /// A POST of `body` as JSON.
@@ -180,7 +187,8 @@ pub fn raw(method: &str, path: &str, content_type: Option<&str>, body: &str) -> 
     } else {
         Body::Text(body.to_string())
     };
-    request.body(body).expect("a test request is valid")
+    let request = request.body(body).expect("a test request is valid");
+    with_raw_path(request, path)
 }
 
 /// `request` with `Authorization: Bearer <token>`.

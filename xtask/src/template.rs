@@ -88,15 +88,18 @@ impl Template {
         &'a self,
         resource_type: &'a str,
     ) -> impl Iterator<Item = (String, Value)> + 'a {
-        self.resources.iter().filter_map(move |(id, resource)| {
-            (resource.get("Type").and_then(Value::as_str) == Some(resource_type)).then(|| {
+        self.resources
+            .iter()
+            .filter(move |(_, resource)| {
+                resource.get("Type").and_then(Value::as_str) == Some(resource_type)
+            })
+            .map(|(id, resource)| {
                 let properties = resource
                     .get("Properties")
                     .cloned()
                     .unwrap_or(Value::Mapping(Default::default()));
                 (id.as_str().unwrap_or_default().to_string(), properties)
             })
-        })
     }
 
     /// Resolves `!Ref Parameter` and plain strings to a string.
