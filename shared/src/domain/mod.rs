@@ -5,6 +5,7 @@ pub mod email;
 pub mod password;
 pub mod person;
 pub mod phone;
+pub mod profile;
 pub mod registration;
 pub mod text;
 

@@ -1,0 +1,516 @@
+//! The customer's profile («Профиль»): what is kept about a customer and the
+//! rules of changing it (R2.1, R2.2, R2.4, R2.5).
+
+use std::fmt;
+
+use serde::Deserialize;
+
+use super::registration::{
+    ConfirmationCode, labels, parse_login, parse_name, parse_phone, required,
+};
+use super::{Email, MobilePhone, PersonName};
+use crate::error::{ApiError, FieldError};
+
+/// Russian label of `notifications.status_emails`; the other fields carry
+/// the labels of the sign-up form ([`labels`]).
+pub const STATUS_EMAILS_LABEL: &str = "Письма о статусе заявок";
+
+/// The profile of one customer as it is stored and shown.
+///
+/// Every value a customer sends passes through [`ProfileForm::parse`] first.
+/// The values of a profile created on first access are imported from the
+/// user pool as sign-up wrote them there (see [`Profile::from_account`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Profile {
+    /// The customer's id: `sub` of the user pool.
+    pub user_id: String,
+    /// «Имя».
+    pub first_name: String,
+    /// «Фамилия».
+    pub last_name: String,
+    /// «Отчество», when the customer has one.
+    pub patronymic: Option<String>,
+    /// «Электронная почта»: the confirmed address, which is also the login
+    /// and where status e-mails go.
+    pub email: String,
+    /// A new address the customer asked for and has not yet confirmed with
+    /// the code sent to it; until then `email` stays the login.
+    pub pending_email: Option<String>,
+    /// «Мобильный телефон» in the normal form `+7XXXXXXXXXX`.
+    pub phone: String,
+    /// Which e-mails the customer wants (R2.4).
+    pub notifications: Notifications,
+}
+
+/// The customer's choice of e-mails (R2.4); read by the notifier (R9.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Notifications {
+    /// Whether a change of an order's status is e-mailed to the customer.
+    pub status_emails: bool,
+}
+
+impl Default for Notifications {
+    /// A new customer gets status e-mails until they turn them off.
+    fn default() -> Self {
+        Self {
+            status_emails: true,
+        }
+    }
+}
+
+/// The attributes of a user-pool account that a profile is built from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountAttributes {
+    /// `given_name`.
+    pub given_name: Option<String>,
+    /// `family_name`.
+    pub family_name: Option<String>,
+    /// `middle_name`.
+    pub middle_name: Option<String>,
+    /// `email`.
+    pub email: Option<String>,
+    /// `phone_number`.
+    pub phone_number: Option<String>,
+}
+
+impl Profile {
+    /// The profile of a customer who has none yet, from the attributes sign-up
+    /// stored in the user pool. Values are trimmed; a phone number is brought
+    /// into the normal form when it parses and kept as the pool holds it
+    /// otherwise, so that the customer sees it and can correct it.
+    pub fn from_account(user_id: &str, account: AccountAttributes) -> Self {
+        let text = |value: Option<String>| value.map(|v| v.trim().to_string()).unwrap_or_default();
+        let phone = text(account.phone_number);
+        let email = text(account.email);
+        Self {
+            user_id: user_id.to_string(),
+            first_name: text(account.given_name),
+            last_name: text(account.family_name),
+            patronymic: account
+                .middle_name
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty()),
+            email: Email::parse(&email).map_or(email, |e| e.as_str().to_string()),
+            pending_email: None,
+            phone: MobilePhone::parse(&phone).map_or(phone, |p| p.as_str().to_string()),
+            notifications: Notifications::default(),
+        }
+    }
+
+    /// Whether `requested` differs from the confirmed address, so that saving
+    /// it starts a change of the login.
+    pub fn changes_email(&self, requested: &Email) -> bool {
+        self.email != requested.as_str()
+    }
+
+    /// The profile after `update`, with the e-mail as the user pool took it:
+    /// `email_outcome` says whether the requested address replaced the login
+    /// at once or waits for its confirmation code.
+    pub fn updated(&self, update: &ProfileUpdate, email_outcome: EmailOutcome) -> Self {
+        let (email, pending_email) = match email_outcome {
+            EmailOutcome::Unchanged => (self.email.clone(), self.pending_email.clone()),
+            EmailOutcome::Applied => (update.email.as_str().to_string(), None),
+            EmailOutcome::AwaitingCode => {
+                (self.email.clone(), Some(update.email.as_str().to_string()))
+            }
+        };
+        Self {
+            user_id: self.user_id.clone(),
+            first_name: update.first_name.as_str().to_string(),
+            last_name: update.last_name.as_str().to_string(),
+            patronymic: update.patronymic.as_ref().map(|p| p.as_str().to_string()),
+            email,
+            pending_email,
+            phone: update.phone.as_str().to_string(),
+            notifications: update.notifications.unwrap_or(self.notifications),
+        }
+    }
+
+    /// The profile once the pending address was confirmed: it becomes the
+    /// login. `None` when no change waits for confirmation.
+    pub fn with_email_confirmed(&self) -> Option<Self> {
+        let confirmed = self.pending_email.clone()?;
+        Some(Self {
+            email: confirmed,
+            pending_email: None,
+            ..self.clone()
+        })
+    }
+}
+
+/// Masks personal data so that a profile never reaches a log.
+impl fmt::Debug for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Profile")
+            .field("user_id", &self.user_id)
+            .field("notifications", &self.notifications)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What became of a requested e-mail address when the profile was saved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailOutcome {
+    /// The request kept the confirmed address.
+    Unchanged,
+    /// The user pool made the new address the login at once.
+    Applied,
+    /// The user pool sent a code to the new address; the login changes when
+    /// the customer enters it.
+    AwaitingCode,
+}
+
+/// The body of `PUT /profile` as the client sent it. Every field is optional
+/// here so that [`ProfileForm::parse`] can name every missing one at once.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileForm {
+    /// «Имя», mandatory.
+    pub first_name: Option<String>,
+    /// «Фамилия», mandatory.
+    pub last_name: Option<String>,
+    /// «Отчество»: absent, `null` or blank means the customer has none.
+    pub patronymic: Option<String>,
+    /// «Электронная почта», mandatory.
+    pub email: Option<String>,
+    /// «Мобильный телефон», mandatory, typed any Russian way.
+    pub phone: Option<String>,
+    /// The e-mail switches; absent keeps the current choice.
+    pub notifications: Option<NotificationsForm>,
+}
+
+/// The `notifications` object of the profile form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationsForm {
+    /// Whether status e-mails are wanted; required inside `notifications`.
+    pub status_emails: Option<bool>,
+}
+
+/// A valid change of the profile: every mandatory field present and correct.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileUpdate {
+    /// «Имя».
+    pub first_name: PersonName,
+    /// «Фамилия».
+    pub last_name: PersonName,
+    /// «Отчество», `None` to have none.
+    pub patronymic: Option<PersonName>,
+    /// «Электронная почта», normalised.
+    pub email: Email,
+    /// «Мобильный телефон», normalised.
+    pub phone: MobilePhone,
+    /// New e-mail switches, `None` to keep the current ones.
+    pub notifications: Option<Notifications>,
+}
+
+impl ProfileForm {
+    /// Checks every field and accepts the change only as a whole (R2.2): if
+    /// any field is missing or invalid, the answer is one 422 listing every
+    /// such field, and nothing may be saved. The address must also be a valid
+    /// login, as it becomes one.
+    pub fn parse(self) -> Result<ProfileUpdate, ApiError> {
+        let mut errors = Vec::new();
+        let first_name = collect(
+            &mut errors,
+            parse_name("first_name", labels::FIRST_NAME, self.first_name.as_deref()),
+        );
+        let last_name = collect(
+            &mut errors,
+            parse_name("last_name", labels::LAST_NAME, self.last_name.as_deref()),
+        );
+        let patronymic = match self.patronymic.as_deref().map(str::trim) {
+            None | Some("") => Some(None),
+            Some(raw) => collect(
+                &mut errors,
+                parse_name("patronymic", labels::PATRONYMIC, Some(raw)).map(Some),
+            ),
+        };
+        let email = collect(&mut errors, parse_login("email", self.email.as_deref()));
+        let phone = collect(&mut errors, parse_phone("phone", self.phone.as_deref()));
+        let notifications = match self.notifications {
+            None => Some(None),
+            Some(form) => collect(&mut errors, form.parse().map(Some)),
+        };
+        match (
+            first_name,
+            last_name,
+            patronymic,
+            email,
+            phone,
+            notifications,
+        ) {
+            (
+                Some(first_name),
+                Some(last_name),
+                Some(patronymic),
+                Some(email),
+                Some(phone),
+                Some(notifications),
+            ) if errors.is_empty() => Ok(ProfileUpdate {
+                first_name,
+                last_name,
+                patronymic,
+                email,
+                phone,
+                notifications,
+            }),
+            _ => Err(ApiError::validation(errors)),
+        }
+    }
+}
+
+impl NotificationsForm {
+    fn parse(self) -> Result<Notifications, FieldError> {
+        let status_emails = self
+            .status_emails
+            .ok_or_else(|| required("notifications.status_emails", STATUS_EMAILS_LABEL))?;
+        Ok(Notifications { status_emails })
+    }
+}
+
+fn collect<T>(errors: &mut Vec<FieldError>, result: Result<T, FieldError>) -> Option<T> {
+    result.map_err(|error| errors.push(error)).ok()
+}
+
+/// The body of `POST /profile/email/confirm`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailConfirmationForm {
+    /// The code the user pool sent to the new address.
+    pub code: Option<String>,
+}
+
+impl EmailConfirmationForm {
+    /// Checks the code's form; whether it is the right one only the user pool
+    /// knows.
+    pub fn parse(self) -> Result<ConfirmationCode, ApiError> {
+        ConfirmationCode::parse("code", self.code.as_deref())
+            .map_err(|error| ApiError::validation(vec![error]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(first: &str, last: &str, email: &str, phone: &str) -> ProfileForm {
+        ProfileForm {
+            first_name: Some(first.into()),
+            last_name: Some(last.into()),
+            patronymic: None,
+            email: Some(email.into()),
+            phone: Some(phone.into()),
+            notifications: None,
+        }
+    }
+
+    fn stored() -> Profile {
+        Profile {
+            user_id: "sub-1".into(),
+            first_name: "Иван".into(),
+            last_name: "Петров".into(),
+            patronymic: Some("Иванович".into()),
+            email: "ivan@example.ru".into(),
+            pending_email: None,
+            phone: "+79001234567".into(),
+            notifications: Notifications {
+                status_emails: false,
+            },
+        }
+    }
+
+    fn fields(error: &ApiError) -> Vec<(&str, &str)> {
+        error
+            .errors
+            .iter()
+            .map(|e| (e.field.as_str(), e.code))
+            .collect()
+    }
+
+    #[test]
+    fn a_complete_form_is_normalised() {
+        let update = form(
+            " Пётр ",
+            "Сидоров",
+            " Petr@Example.RU ",
+            "8 (900) 765-43-21",
+        )
+        .parse()
+        .unwrap();
+        assert_eq!(update.first_name.as_str(), "Пётр");
+        assert_eq!(update.email.as_str(), "petr@example.ru");
+        assert_eq!(update.phone.as_str(), "+79007654321");
+        assert_eq!(update.patronymic, None);
+        assert_eq!(update.notifications, None);
+    }
+
+    #[test]
+    fn every_missing_mandatory_field_is_named_at_once() {
+        let error = ProfileForm::default().parse().unwrap_err();
+        assert_eq!(error.code, "validation_failed");
+        assert_eq!(error.status, http::StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            fields(&error),
+            [
+                ("first_name", "required"),
+                ("last_name", "required"),
+                ("email", "required"),
+                ("phone", "required"),
+            ]
+        );
+        let details: Vec<&str> = error.errors.iter().map(|e| e.detail.as_str()).collect();
+        for label in [
+            labels::FIRST_NAME,
+            labels::LAST_NAME,
+            labels::EMAIL,
+            labels::PHONE,
+        ] {
+            assert!(details.iter().any(|d| d.contains(label)), "{label}");
+        }
+    }
+
+    #[test]
+    fn blank_counts_as_missing_and_invalid_fields_are_listed_with_missing_ones() {
+        let mut input = form("   ", "Петров2", "ivan@", "");
+        input.patronymic = Some("Иван0вич".into());
+        let error = input.parse().unwrap_err();
+        assert_eq!(
+            fields(&error),
+            [
+                ("first_name", "required"),
+                ("last_name", "invalid_characters"),
+                ("patronymic", "invalid_characters"),
+                ("email", "invalid_email"),
+                ("phone", "required"),
+            ]
+        );
+        assert!(error.errors[2].detail.contains(labels::PATRONYMIC));
+    }
+
+    #[test]
+    fn one_invalid_field_refuses_the_whole_change() {
+        let error = form(
+            "Иван",
+            "Петров",
+            "ivan@example.ru",
+            "8 (900) 123-45-67 доб. 12",
+        )
+        .parse()
+        .unwrap_err();
+        assert_eq!(fields(&error), [("phone", "invalid_phone")]);
+        assert!(error.errors[0].detail.contains("добавочного"));
+        let error = form("Иван", "Петров", "ivan@example.ru", "123-45")
+            .parse()
+            .unwrap_err();
+        assert_eq!(fields(&error), [("phone", "invalid_phone")]);
+    }
+
+    #[test]
+    fn blank_patronymic_means_none() {
+        let mut input = form("Иван", "Петров", "ivan@example.ru", "+7 900 123-45-67");
+        input.patronymic = Some("  ".into());
+        assert_eq!(input.parse().unwrap().patronymic, None);
+    }
+
+    #[test]
+    fn notifications_need_their_switch() {
+        let mut input = form("Иван", "Петров", "ivan@example.ru", "9001234567");
+        input.notifications = Some(NotificationsForm::default());
+        let error = input.parse().unwrap_err();
+        assert_eq!(
+            fields(&error),
+            [("notifications.status_emails", "required")]
+        );
+
+        let mut input = form("Иван", "Петров", "ivan@example.ru", "9001234567");
+        input.notifications = Some(NotificationsForm {
+            status_emails: Some(false),
+        });
+        assert_eq!(
+            input.parse().unwrap().notifications,
+            Some(Notifications {
+                status_emails: false
+            })
+        );
+    }
+
+    #[test]
+    fn an_update_replaces_the_fields_and_keeps_absent_switches() {
+        let update = form("Пётр", "Сидоров", "ivan@example.ru", "+7 900 000-00-01")
+            .parse()
+            .unwrap();
+        let current = stored();
+        assert!(!current.changes_email(&update.email));
+        let next = current.updated(&update, EmailOutcome::Unchanged);
+        assert_eq!(next.first_name, "Пётр");
+        assert_eq!(next.last_name, "Сидоров");
+        assert_eq!(next.patronymic, None);
+        assert_eq!(next.phone, "+79000000001");
+        assert_eq!(next.notifications, current.notifications);
+        assert_eq!(next.user_id, current.user_id);
+    }
+
+    #[test]
+    fn a_new_address_waits_for_its_code_or_applies_at_once() {
+        let update = form("Иван", "Петров", "new@example.ru", "9001234567")
+            .parse()
+            .unwrap();
+        let current = stored();
+        assert!(current.changes_email(&update.email));
+
+        let waiting = current.updated(&update, EmailOutcome::AwaitingCode);
+        assert_eq!(waiting.email, "ivan@example.ru");
+        assert_eq!(waiting.pending_email.as_deref(), Some("new@example.ru"));
+        let confirmed = waiting.with_email_confirmed().unwrap();
+        assert_eq!(confirmed.email, "new@example.ru");
+        assert_eq!(confirmed.pending_email, None);
+        assert!(confirmed.with_email_confirmed().is_none());
+
+        let applied = current.updated(&update, EmailOutcome::Applied);
+        assert_eq!(applied.email, "new@example.ru");
+        assert_eq!(applied.pending_email, None);
+    }
+
+    #[test]
+    fn a_profile_is_imported_from_the_account() {
+        let profile = Profile::from_account(
+            "sub-1",
+            AccountAttributes {
+                given_name: Some("Иван ".into()),
+                family_name: Some("Петров".into()),
+                middle_name: Some(String::new()),
+                email: Some("Ivan@Example.ru".into()),
+                phone_number: Some("+79001234567".into()),
+            },
+        );
+        assert_eq!(profile.first_name, "Иван");
+        assert_eq!(profile.patronymic, None);
+        assert_eq!(profile.email, "ivan@example.ru");
+        assert_eq!(profile.phone, "+79001234567");
+        assert_eq!(profile.notifications, Notifications::default());
+        assert!(profile.notifications.status_emails);
+    }
+
+    #[test]
+    fn debug_hides_personal_data() {
+        let text = format!("{:?}", stored());
+        for secret in ["Иван", "Петров", "ivan@", "+7900"] {
+            assert!(!text.contains(secret), "{secret}");
+        }
+    }
+
+    #[test]
+    fn a_confirmation_needs_its_code() {
+        let parse = |code: Option<&str>| {
+            EmailConfirmationForm {
+                code: code.map(str::to_string),
+            }
+            .parse()
+        };
+        assert_eq!(parse(Some(" 123 456 ")).unwrap().expose(), "123456");
+        let error = parse(None).unwrap_err();
+        assert_eq!(error.status, http::StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(fields(&error), [("code", "required")]);
+    }
+}
