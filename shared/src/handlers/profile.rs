@@ -1,1 +1,611 @@
-//! Placeholder
+//! The customer's profile (R2.1, R2.2, R2.4, R2.5), behind a verified bearer
+//! access token.
+//!
+//! | route | body | answer |
+//! |---|---|---|
+//! | `GET /profile` | — | 200 [`ProfileAnswer`] |
+//! | `PUT /profile` | [`ProfileForm`] | 200 [`ProfileAnswer`] |
+//! | `POST /profile/email/confirm` | `{code}` | 200 [`ProfileAnswer`] |
+//!
+//! Sign-up keeps the names and the phone only as attributes of the user-pool
+//! account, so the first access creates the profile item from `GetUser`
+//! (called with the customer's own token) and later reads are one `GetItem`.
+//!
+//! A saved change is first sent to the user pool (`UpdateUserAttributes`
+//! with the customer's token), so that the names and phone in the tokens and
+//! in Cognito stay those of the profile, and only then written to the table.
+//! The pool may refuse (the address belongs to another account, the token was
+//! revoked), and then nothing is written. A new address is the new login: on
+//! AWS the pool keeps the old one until the code it e-mails to the new one is
+//! entered at `POST /profile/email/confirm` (the template sets
+//! `AttributesRequireVerificationBeforeUpdate: [email]`); the profile shows
+//! it as `pending_email` meanwhile.
+
+use std::collections::HashMap;
+
+use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_cognitoidentityprovider::types::AttributeType;
+use http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+
+use crate::cognito::{CognitoError, Operation, problem_for};
+use crate::config::{self, MissingVariable};
+use crate::domain::profile::{
+    AccountAttributes, EmailConfirmationForm, EmailOutcome, Profile, ProfileForm, ProfileUpdate,
+};
+use crate::domain::registration::ConfirmationCode;
+use crate::error::{ApiError, FieldError};
+use crate::http::{ApiResult, bearer_token, json, json_body, path_segments};
+use crate::identity::{AccessToken, Identity, TokenVerifier, VerifierConfig, VerifierSetupError};
+use crate::runtime::Handler;
+use crate::store::profile::{ProfileTable, StoredProfile};
+
+/// The handler of the profile function.
+pub struct ProfileApi {
+    table: ProfileTable,
+    accounts: Accounts,
+    verifier: TokenVerifier,
+}
+
+/// The function cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// A required variable is not set.
+    #[error(transparent)]
+    Missing(#[from] MissingVariable),
+    /// The token verifier could not be built.
+    #[error(transparent)]
+    Verifier(#[from] VerifierSetupError),
+}
+
+/// The profile as the client sees it.
+#[derive(Debug, Serialize)]
+pub struct ProfileAnswer<'a> {
+    /// «Имя».
+    pub first_name: &'a str,
+    /// «Фамилия».
+    pub last_name: &'a str,
+    /// «Отчество», `null` when none.
+    pub patronymic: Option<&'a str>,
+    /// The confirmed address: the login, and where status e-mails go.
+    pub email: &'a str,
+    /// A new address waiting for its code, `null` when none.
+    pub pending_email: Option<&'a str>,
+    /// `+7XXXXXXXXXX`.
+    pub phone: &'a str,
+    /// The e-mail switches.
+    pub notifications: NotificationsAnswer,
+    /// When the profile was last written (RFC 3339).
+    pub updated_at: &'a str,
+}
+
+/// The `notifications` object of [`ProfileAnswer`].
+#[derive(Debug, Serialize)]
+pub struct NotificationsAnswer {
+    /// Whether status e-mails are sent (R2.4).
+    pub status_emails: bool,
+}
+
+impl<'a> ProfileAnswer<'a> {
+    /// The answer showing `stored`.
+    pub fn of(stored: &'a StoredProfile) -> Self {
+        let profile = &stored.profile;
+        Self {
+            first_name: &profile.first_name,
+            last_name: &profile.last_name,
+            patronymic: profile.patronymic.as_deref(),
+            email: &profile.email,
+            pending_email: profile.pending_email.as_deref(),
+            phone: &profile.phone,
+            notifications: NotificationsAnswer {
+                status_emails: profile.notifications.status_emails,
+            },
+            updated_at: &stored.updated_at,
+        }
+    }
+}
+
+enum Route {
+    Profile,
+    ConfirmEmail,
+}
+
+impl ProfileApi {
+    /// The handler keeping profiles in `table` through `db`, acting in the
+    /// user pool through `cognito` with each customer's own token, and
+    /// accepting the tokens `verifier` accepts.
+    pub fn new(
+        db: aws_sdk_dynamodb::Client,
+        table: String,
+        cognito: aws_sdk_cognitoidentityprovider::Client,
+        verifier: TokenVerifier,
+    ) -> Self {
+        Self {
+            table: ProfileTable::new(db, table),
+            accounts: Accounts { cognito },
+            verifier,
+        }
+    }
+
+    /// The handler configured from the environment: `TABLE_NAME`,
+    /// `USER_POOL_ID`, `USER_POOL_CLIENT_ID`, `AWS_REGION`, and on the local
+    /// stack `COGNITO_JWKS_URL`.
+    pub async fn from_env() -> Result<Self, SetupError> {
+        let table = config::required("TABLE_NAME")?;
+        let verifier = TokenVerifier::new(VerifierConfig::from_env()?)?;
+        let sdk = config::aws().await;
+        Ok(Self::new(
+            aws_sdk_dynamodb::Client::new(&sdk),
+            table,
+            aws_sdk_cognitoidentityprovider::Client::new(&sdk),
+            verifier,
+        ))
+    }
+
+    async fn answer(&self, request: &Request) -> ApiResult {
+        let segments = path_segments(request);
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let route = match segments.as_slice() {
+            ["profile"] => Route::Profile,
+            ["profile", "email", "confirm"] => Route::ConfirmEmail,
+            _ => {
+                return Err(ApiError::not_found(
+                    "Такого адреса нет в разделе «Профиль».",
+                ));
+            }
+        };
+        match (route, request.method()) {
+            (Route::Profile, &Method::GET) => self.read(request).await,
+            (Route::Profile, &Method::PUT) => self.update(request).await,
+            (Route::ConfirmEmail, &Method::POST) => self.confirm_email(request).await,
+            _ => Err(ApiError::method_not_allowed()),
+        }
+    }
+
+    /// `GET /profile`.
+    async fn read(&self, request: &Request) -> ApiResult {
+        let identity = self.identify(request).await?;
+
+        let stored = self.load(&identity).await?;
+
+        json(StatusCode::OK, &ProfileAnswer::of(&stored))
+    }
+
+    /// `PUT /profile`: the whole form, accepted only as a whole (R2.2).
+    async fn update(&self, request: &Request) -> ApiResult {
+        let identity = self.identify(request).await?;
+        let form: ProfileForm = json_body(request)?;
+        let update = form.parse()?;
+
+        let current = self.load(&identity).await?;
+        let changes = account_changes(&current.profile, &update);
+        let email_outcome = if changes.is_empty() {
+            EmailOutcome::Unchanged
+        } else {
+            self.accounts
+                .update(&identity.access_token, &changes)
+                .await?
+        };
+        let next = current.profile.updated(&update, email_outcome);
+        let stored = self
+            .table
+            .replace(&current, &next)
+            .await?
+            .ok_or_else(changed_meanwhile)?;
+
+        tracing::info!(version = stored.version, email = ?email_outcome, "profile updated");
+        json(StatusCode::OK, &ProfileAnswer::of(&stored))
+    }
+
+    /// `POST /profile/email/confirm`: the code that makes the pending address
+    /// the login.
+    async fn confirm_email(&self, request: &Request) -> ApiResult {
+        let identity = self.identify(request).await?;
+        let form: EmailConfirmationForm = json_body(request)?;
+        let code = form.parse()?;
+
+        let current = self.load(&identity).await?;
+        let next = current
+            .profile
+            .with_email_confirmed()
+            .ok_or_else(no_pending_email)?;
+        self.accounts
+            .verify_email(&identity.access_token, &code)
+            .await?;
+        let stored = self
+            .table
+            .replace(&current, &next)
+            .await?
+            .ok_or_else(changed_meanwhile)?;
+
+        tracing::info!(version = stored.version, "new e-mail address confirmed");
+        json(StatusCode::OK, &ProfileAnswer::of(&stored))
+    }
+
+    async fn identify(&self, request: &Request) -> Result<Identity, ApiError> {
+        let token = bearer_token(request).ok_or_else(ApiError::unauthorized)?;
+        self.verifier.verify(token).await
+    }
+
+    /// The caller's profile, created from their account on first access.
+    async fn load(&self, identity: &Identity) -> Result<StoredProfile, ApiError> {
+        if let Some(stored) = self.table.get(&identity.user_id).await? {
+            return Ok(stored);
+        }
+        let account = self
+            .accounts
+            .attributes(&identity.access_token, &identity.user_id)
+            .await?;
+        let profile = Profile::from_account(&identity.user_id, account);
+        if let Some(stored) = self.table.create(&profile).await? {
+            tracing::info!("profile created from the user-pool account");
+            return Ok(stored);
+        }
+        // A concurrent first access created it between the read and the write.
+        self.table
+            .get(&identity.user_id)
+            .await?
+            .ok_or_else(|| ApiError::internal("the profile item vanished after its creation"))
+    }
+}
+
+impl Handler for ProfileApi {
+    async fn handle(&self, request: Request) -> Response<Body> {
+        self.answer(&request)
+            .await
+            .unwrap_or_else(ApiError::into_response)
+    }
+}
+
+/// The user-pool attributes to send so that the account matches `update`:
+/// names and phone when they differ from the profile, `middle_name` as an
+/// empty value to remove it, and `email` when it differs from the confirmed
+/// address.
+fn account_changes(current: &Profile, update: &ProfileUpdate) -> Vec<(&'static str, String)> {
+    let mut changes = Vec::new();
+    let mut differs = |name: &'static str, old: Option<&str>, new: Option<&str>| {
+        if old != new {
+            changes.push((name, new.unwrap_or_default().to_string()));
+        }
+    };
+    differs(
+        "given_name",
+        Some(&current.first_name),
+        Some(update.first_name.as_str()),
+    );
+    differs(
+        "family_name",
+        Some(&current.last_name),
+        Some(update.last_name.as_str()),
+    );
+    differs(
+        "middle_name",
+        current.patronymic.as_deref(),
+        update.patronymic.as_ref().map(|p| p.as_str()),
+    );
+    differs(
+        "phone_number",
+        Some(&current.phone),
+        Some(update.phone.as_str()),
+    );
+    if current.changes_email(&update.email) {
+        changes.push(("email", update.email.as_str().to_string()));
+    }
+    changes
+}
+
+/// The user-pool calls a customer authorises with their own access token;
+/// they need no IAM permissions.
+struct Accounts {
+    cognito: aws_sdk_cognitoidentityprovider::Client,
+}
+
+impl Accounts {
+    /// The attributes of the token's account (`GetUser`), checked to be the
+    /// account of `user_id`.
+    async fn attributes(
+        &self,
+        token: &AccessToken,
+        user_id: &str,
+    ) -> Result<AccountAttributes, ApiError> {
+        let output = self
+            .cognito
+            .get_user()
+            .access_token(token.expose())
+            .send()
+            .await
+            .map_err(|e| account_failure("GetUser", e))?;
+        let mut values: HashMap<&str, String> = output
+            .user_attributes()
+            .iter()
+            .filter_map(|a| Some((a.name(), a.value()?.to_string())))
+            .collect();
+        if values.get("sub").map(String::as_str) != Some(user_id) {
+            tracing::warn!("GetUser answered for another account than the token's subject");
+            return Err(ApiError::unauthorized());
+        }
+        Ok(AccountAttributes {
+            given_name: values.remove("given_name"),
+            family_name: values.remove("family_name"),
+            middle_name: values.remove("middle_name"),
+            email: values.remove("email"),
+            phone_number: values.remove("phone_number"),
+        })
+    }
+
+    /// Sends `changes` (`UpdateUserAttributes`) and says what became of a new
+    /// address among them: AWS e-mails a code to it and keeps the old login
+    /// until the code is entered; moto replaces the login at once and sends
+    /// no code.
+    async fn update(
+        &self,
+        token: &AccessToken,
+        changes: &[(&'static str, String)],
+    ) -> Result<EmailOutcome, ApiError> {
+        let attributes = changes
+            .iter()
+            .map(|(name, value)| {
+                AttributeType::builder()
+                    .name(*name)
+                    .value(value)
+                    .build()
+                    .expect("an attribute with a name always builds")
+            })
+            .collect();
+        let output = self
+            .cognito
+            .update_user_attributes()
+            .access_token(token.expose())
+            .set_user_attributes(Some(attributes))
+            .send()
+            .await
+            .map_err(|e| account_failure("UpdateUserAttributes", e))?;
+        let email_changed = changes.iter().any(|(name, _)| *name == "email");
+        let code_sent = output
+            .code_delivery_details_list()
+            .iter()
+            .any(|d| d.attribute_name() == Some("email"));
+        Ok(match (email_changed, code_sent) {
+            (false, _) => EmailOutcome::Unchanged,
+            (true, true) => EmailOutcome::AwaitingCode,
+            (true, false) => EmailOutcome::Applied,
+        })
+    }
+
+    /// Confirms the pending address with `code` (`VerifyUserAttribute`).
+    async fn verify_email(
+        &self,
+        token: &AccessToken,
+        code: &ConfirmationCode,
+    ) -> Result<(), ApiError> {
+        self.cognito
+            .verify_user_attribute()
+            .access_token(token.expose())
+            .attribute_name("email")
+            .code(code.expose())
+            .send()
+            .await
+            .map_err(|e| account_failure("VerifyUserAttribute", e))?;
+        Ok(())
+    }
+}
+
+/// The answer to a failed user-pool call made with the customer's token,
+/// logged without Cognito's message (which may echo the token or address).
+fn account_failure<E: ProvideErrorMetadata>(
+    api_name: &'static str,
+    error: SdkError<E>,
+) -> ApiError {
+    let status = error.raw_response().map(|r| r.status().as_u16());
+    let (kind, code) = match &error {
+        SdkError::ServiceError(context) => ("service error", context.err().code()),
+        SdkError::TimeoutError(_) => ("timeout", None),
+        SdkError::DispatchFailure(_) => ("dispatch failure", None),
+        SdkError::ResponseError(_) => ("unreadable response", None),
+        _ => ("other failure", None),
+    };
+    let problem = account_problem(code, status);
+    let code = code.unwrap_or("none");
+    if problem.status.is_server_error() {
+        tracing::warn!(
+            operation = api_name,
+            kind,
+            code,
+            ?status,
+            answer = problem.code,
+            "cognito call failed"
+        );
+    } else {
+        tracing::info!(
+            operation = api_name,
+            code,
+            answer = problem.code,
+            "cognito refused the request"
+        );
+    }
+    problem
+}
+
+/// The adapter's table ([`problem_for`]) answers as for its other calls
+/// authorised by an access token; only a taken address reads differently
+/// here than at sign-up.
+fn account_problem(code: Option<&str>, status: Option<u16>) -> ApiError {
+    if code == Some("AliasExistsException") {
+        return email_taken();
+    }
+    problem_for(&CognitoError {
+        operation: Operation::CheckToken,
+        code: code.map(str::to_string),
+        status,
+        attempts_exceeded: false,
+        kind: "service error",
+    })
+}
+
+fn email_taken() -> ApiError {
+    let detail = "Этот адрес электронной почты уже используется другой учётной записью. Укажите другой адрес.";
+    let mut problem = ApiError::new(StatusCode::CONFLICT, "email_taken", detail);
+    problem
+        .errors
+        .push(FieldError::new("email", "email_taken", detail));
+    problem
+}
+
+fn changed_meanwhile() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "profile_changed",
+        "Профиль только что изменили в другом окне или на другом устройстве. Обновите страницу и повторите изменение.",
+    )
+}
+
+fn no_pending_email() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "no_pending_email",
+        "Нет нового адреса электронной почты, ожидающего подтверждения. Сначала укажите новый адрес в профиле.",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::profile::Notifications;
+    use crate::http::json_body;
+
+    fn profile() -> Profile {
+        Profile {
+            user_id: "sub-1".into(),
+            first_name: "Иван".into(),
+            last_name: "Петров".into(),
+            patronymic: Some("Иванович".into()),
+            email: "ivan@example.ru".into(),
+            pending_email: None,
+            phone: "+79001234567".into(),
+            notifications: Notifications::default(),
+        }
+    }
+
+    fn update(first: &str, patronymic: Option<&str>, email: &str, phone: &str) -> ProfileUpdate {
+        ProfileForm {
+            first_name: Some(first.into()),
+            last_name: Some("Петров".into()),
+            patronymic: patronymic.map(str::to_string),
+            email: Some(email.into()),
+            phone: Some(phone.into()),
+            notifications: None,
+        }
+        .parse()
+        .unwrap()
+    }
+
+    #[test]
+    fn an_unchanged_account_is_not_touched() {
+        let same = update(
+            "Иван",
+            Some("Иванович"),
+            "IVAN@example.ru",
+            "8 900 123 45 67",
+        );
+        assert!(account_changes(&profile(), &same).is_empty());
+    }
+
+    #[test]
+    fn only_changed_attributes_are_sent_and_a_cleared_patronymic_is_emptied() {
+        let changed = update("Пётр", None, "ivan@example.ru", "+7 900 000-00-01");
+        assert_eq!(
+            account_changes(&profile(), &changed),
+            [
+                ("given_name", "Пётр".to_string()),
+                ("middle_name", String::new()),
+                ("phone_number", "+79000000001".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_new_address_is_sent_as_the_email_attribute() {
+        let changed = update("Иван", Some("Иванович"), "New@Example.ru", "9001234567");
+        assert_eq!(
+            account_changes(&profile(), &changed),
+            [("email", "new@example.ru".to_string())]
+        );
+    }
+
+    #[test]
+    fn pool_failures_become_answers_the_customer_can_act_on() {
+        let answer = |code: Option<&str>, status| {
+            let problem = account_problem(code, Some(status));
+            (problem.status.as_u16(), problem.code, fields_of(&problem))
+        };
+        assert_eq!(
+            answer(Some("AliasExistsException"), 400),
+            (409, "email_taken", vec!["email".to_string()])
+        );
+        assert_eq!(answer(Some("NotAuthorizedException"), 400).0, 401);
+        assert_eq!(answer(Some("UserNotFoundException"), 400).0, 401);
+        assert_eq!(
+            answer(Some("CodeMismatchException"), 400),
+            (422, "wrong_code", vec!["code".to_string()])
+        );
+        assert_eq!(answer(Some("ExpiredCodeException"), 400).1, "expired_code");
+        assert_eq!(answer(Some("LimitExceededException"), 400).0, 429);
+        // moto answers operations it lacks with a bare 500 page.
+        assert_eq!(answer(None, 500), (503, "service_unavailable", vec![]));
+    }
+
+    fn fields_of(problem: &ApiError) -> Vec<String> {
+        problem.errors.iter().map(|e| e.field.clone()).collect()
+    }
+
+    #[test]
+    fn the_answer_shows_the_profile_with_nulls_for_absent_values() {
+        let mut without = profile();
+        without.patronymic = None;
+        let stored = StoredProfile {
+            profile: without,
+            version: 2,
+            created_at: "2025-01-01T00:00:00Z".into(),
+            updated_at: "2025-01-02T00:00:00Z".into(),
+        };
+        let value = serde_json::to_value(ProfileAnswer::of(&stored)).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({
+                "first_name": "Иван",
+                "last_name": "Петров",
+                "patronymic": null,
+                "email": "ivan@example.ru",
+                "pending_email": null,
+                "phone": "+79001234567",
+                "notifications": {"status_emails": true},
+                "updated_at": "2025-01-02T00:00:00Z",
+            })
+        );
+    }
+
+    #[test]
+    fn the_event_fixtures_are_api_gateway_requests_of_the_routes() {
+        let get = lambda_http::request::from_str(include_str!("../../../events/profile-get.json"))
+            .expect("events/profile-get.json is an HTTP API v2 event");
+        assert_eq!(get.method(), Method::GET);
+        assert_eq!(path_segments(&get), ["profile"]);
+        assert!(bearer_token(&get).is_some());
+
+        let put = lambda_http::request::from_str(include_str!("../../../events/profile-put.json"))
+            .expect("events/profile-put.json is an HTTP API v2 event");
+        assert_eq!(put.method(), Method::PUT);
+        assert_eq!(path_segments(&put), ["profile"]);
+        assert!(bearer_token(&put).is_some());
+        let form: ProfileForm = json_body(&put).expect("the fixture's body is a profile form");
+        let update = form.parse().expect("the fixture's form is valid");
+        assert_eq!(update.phone.as_str(), "+79001234567");
+        assert_eq!(
+            update.notifications,
+            Some(Notifications {
+                status_emails: false
+            })
+        );
+    }
+}
