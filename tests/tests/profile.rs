@@ -1,0 +1,792 @@
+//! The customer's profile (R2.1, R2.2, R2.4, R2.5) and bearer-token
+//! verification, against the emulator's DynamoDB and Cognito.
+//!
+//! Customers are created with the Cognito SDK directly (sign-up, admin
+//! confirmation, `USER_PASSWORD_AUTH`), so their tokens are the emulator's
+//! own. Tokens that must be signed by the emulator's key with other claims
+//! (an expired one) or by another key under the same key id (a forgery) are
+//! produced by the project's Python virtualenv, which holds moto: the test
+//! re-signs a genuine token there, and checks that re-signing without
+//! changes gives back the genuine token, so the key is the emulator's.
+//!
+//! What moto 5.2.5 does differently from AWS, and what these tests see:
+//! - every pool signs with the same key (`kid` "dummy"); only `iss` tells
+//!   the pools' tokens apart;
+//! - `UpdateUserAttributes` replaces the e-mail at once and sends no code
+//!   (AWS keeps the old login until `VerifyUserAttribute`, which moto does
+//!   not implement), and afterwards the emulator no longer finds the account
+//!   by the old tokens, so the customer signs in again with the new address.
+
+use std::process::{Command, Stdio};
+
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, ExplicitAuthFlowsType};
+use aws_sdk_dynamodb::types::{AttributeValue, Select};
+use cabinet::handlers::profile::ProfileApi;
+use cabinet::identity::{TokenVerifier, VerifierConfig};
+use cabinet::runtime::Handler;
+use cabinet_tests::{Stack, get, put_json, raw, read_json, with_bearer};
+use http::StatusCode;
+use lambda_http::{Request, RequestExt};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "Secret123";
+
+/// A customer signed up and in with the Cognito SDK.
+struct Customer {
+    email: String,
+    sub: String,
+    access_token: String,
+    id_token: String,
+}
+
+fn attribute(name: &str, value: &str) -> AttributeType {
+    AttributeType::builder()
+        .name(name)
+        .value(value)
+        .build()
+        .expect("an attribute with a name builds")
+}
+
+/// Signs `email` up in the stack's pool with the names and phone sign-up
+/// keeps as attributes, confirms it and signs in.
+async fn customer(stack: &Stack, email: &str) -> Customer {
+    let cognito = stack.cognito();
+    cognito
+        .sign_up()
+        .client_id(&stack.client_id)
+        .username(email)
+        .password(PASSWORD)
+        .user_attributes(attribute("email", email))
+        .user_attributes(attribute("given_name", "Иван"))
+        .user_attributes(attribute("family_name", "Петров"))
+        .user_attributes(attribute("middle_name", "Сергеевич"))
+        .user_attributes(attribute("phone_number", "+79001234567"))
+        .send()
+        .await
+        .expect("the emulator signs the customer up");
+    cognito
+        .admin_confirm_sign_up()
+        .user_pool_id(&stack.user_pool_id)
+        .username(email)
+        .send()
+        .await
+        .expect("the emulator confirms the customer");
+    sign_in(stack, &stack.client_id, email).await
+}
+
+async fn sign_in(stack: &Stack, client_id: &str, email: &str) -> Customer {
+    let output = stack
+        .cognito()
+        .initiate_auth()
+        .client_id(client_id)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", email)
+        .auth_parameters("PASSWORD", PASSWORD)
+        .send()
+        .await
+        .expect("the customer signs in");
+    let tokens = output
+        .authentication_result()
+        .expect("a confirmed customer gets tokens");
+    let access_token = tokens.access_token().expect("an access token").to_string();
+    Customer {
+        email: email.to_string(),
+        sub: python(&json!({"claims_of": access_token}))["sub"]
+            .as_str()
+            .expect("an access token names its subject")
+            .to_string(),
+        access_token,
+        id_token: tokens.id_token().expect("an id token").to_string(),
+    }
+}
+
+fn api(stack: &Stack) -> ProfileApi {
+    let verifier = TokenVerifier::new(VerifierConfig {
+        issuer: stack.issuer(),
+        client_id: stack.client_id.clone(),
+        jwks_url: stack.jwks_url(),
+    })
+    .expect("the verifier builds");
+    ProfileApi::new(
+        stack.dynamodb(),
+        stack.table.clone(),
+        stack.cognito(),
+        verifier,
+    )
+}
+
+/// `request` as API Gateway hands it over: routing reads the raw path.
+async fn call(api: &ProfileApi, request: Request) -> (StatusCode, Value) {
+    let path = request.uri().path().to_string();
+    read_json(api.handle(request.with_raw_http_path(path)).await).await
+}
+
+async fn read(api: &ProfileApi, token: &str) -> (StatusCode, Value) {
+    call(api, with_bearer(get("/profile"), token)).await
+}
+
+async fn save(api: &ProfileApi, token: &str, body: Value) -> (StatusCode, Value) {
+    call(api, with_bearer(put_json("/profile", &body), token)).await
+}
+
+async fn profile_of(api: &ProfileApi, customer: &Customer) -> Value {
+    let (status, body) = read(api, &customer.access_token).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+fn form(customer: &Customer) -> Value {
+    json!({
+        "first_name": "Пётр",
+        "last_name": "Сидоров",
+        "patronymic": "Ильич",
+        "email": customer.email,
+        "phone": "8 (912) 345-67-89",
+        "notifications": {"status_emails": true},
+    })
+}
+
+/// Every item of the stack's table.
+async fn item_count(stack: &Stack) -> i32 {
+    stack
+        .dynamodb()
+        .scan()
+        .table_name(&stack.table)
+        .select(Select::Count)
+        .send()
+        .await
+        .expect("the emulator scans the table")
+        .count()
+}
+
+async fn account_attribute(stack: &Stack, customer: &Customer, name: &str) -> Option<String> {
+    stack
+        .cognito()
+        .admin_get_user()
+        .user_pool_id(&stack.user_pool_id)
+        .username(&customer.sub)
+        .send()
+        .await
+        .expect("the emulator finds the account")
+        .user_attributes()
+        .iter()
+        .find(|a| a.name() == name)
+        .and_then(|a| a.value().map(str::to_string))
+}
+
+/// Runs the project's Python (which holds moto) on `request`: either reads
+/// the claims of a token (`claims_of`), or re-signs `token` with `claims`
+/// changed, by the emulator's key or by the test key at `pem`, keeping the
+/// token's header (and so its key id).
+fn python(request: &Value) -> Value {
+    const SCRIPT: &str = r#"
+import base64, json, sys
+request = json.load(sys.stdin)
+def part(text):
+    return json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+if "claims_of" in request:
+    print(json.dumps(part(request["claims_of"].split(".")[1])))
+    sys.exit()
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+from moto.utilities.utils import load_resource
+header_part, claims_part, _ = request["token"].split(".")
+header, claims = part(header_part), part(claims_part)
+claims.update(request["claims"])
+if "pem" in request:
+    key = RSAKey.import_key(open(request["pem"]).read())
+else:
+    key = RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
+print(json.dumps(jwt.encode(header, claims, key)))
+"#;
+    let interpreter = xtask::tools::venv_bin(&xtask::workspace_root(), "python");
+    let mut child = Command::new(&interpreter)
+        .args(["-c", SCRIPT])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{} starts: {e}", interpreter.display()));
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        stdin
+            .write_all(request.to_string().as_bytes())
+            .expect("python reads the request");
+    }
+    let output = child.wait_with_output().expect("python finishes");
+    assert!(
+        output.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("python answers JSON")
+}
+
+/// `token` with `claims` changed, signed by the emulator's own key.
+fn resigned_by_emulator(token: &str, claims: Value) -> String {
+    python(&json!({"token": token, "claims": claims}))
+        .as_str()
+        .expect("a token")
+        .to_string()
+}
+
+/// `token` signed by a key of our own, under the emulator's key id.
+fn forged(token: &str, claims: Value) -> String {
+    let pem = xtask::workspace_root().join("shared/tests/keys/foreign-signing-key.pem");
+    python(&json!({"token": token, "claims": claims, "pem": pem}))
+        .as_str()
+        .expect("a token")
+        .to_string()
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the clock is after 1970")
+        .as_secs()
+}
+
+fn fields(problem: &Value) -> Vec<&str> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| errors.iter().filter_map(|e| e["field"].as_str()).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_first_read_creates_the_profile_from_the_account_and_later_reads_use_the_table() {
+    let stack = Stack::fresh().await;
+    let api = api(&stack);
+    let ivan = customer(&stack, "ivan@example.ru").await;
+    assert_eq!(item_count(&stack).await, 0, "sign-up writes no item");
+
+    let profile = profile_of(&api, &ivan).await;
+
+    assert_eq!(
+        profile,
+        json!({
+            "first_name": "Иван",
+            "last_name": "Петров",
+            "patronymic": "Сергеевич",
+            "email": "ivan@example.ru",
+            "pending_email": null,
+            "phone": "+79001234567",
+            "notifications": {"status_emails": true},
+            "updated_at": profile["updated_at"],
+        })
+    );
+    let item = stack
+        .dynamodb()
+        .get_item()
+        .table_name(&stack.table)
+        .key("pk", AttributeValue::S(format!("USER#{}", ivan.sub)))
+        .key("sk", AttributeValue::S("PROFILE".into()))
+        .send()
+        .await
+        .expect("the emulator reads the item")
+        .item
+        .expect("the first read stored the profile");
+    assert_eq!(item["first_name"], AttributeValue::S("Иван".into()));
+    assert_eq!(item["version"], AttributeValue::N("1".into()));
+
+    // Later reads are the table's: a change made in the pool behind the
+    // profile's back does not show.
+    stack
+        .cognito()
+        .admin_update_user_attributes()
+        .user_pool_id(&stack.user_pool_id)
+        .username(&ivan.sub)
+        .user_attributes(attribute("given_name", "Другое"))
+        .send()
+        .await
+        .expect("the emulator updates the account");
+    assert_eq!(profile_of(&api, &ivan).await, profile);
+    assert_eq!(item_count(&stack).await, 1);
+}
+
+#[tokio::test]
+async fn a_saved_form_stores_every_russian_phone_spelling_in_one_form_and_updates_the_account() {
+    let stack = Stack::fresh().await;
+    let api = api(&stack);
+    let ivan = customer(&stack, "ivan@example.ru").await;
+
+    for (typed, normal) in [
+        ("8 (912) 345-67-01", "+79123456701"),
+        ("+7 912 345-67-02", "+79123456702"),
+        ("8-912-345-67-03", "+79123456703"),
+        ("+7 (912) 345 67 04", "+79123456704"),
+        ("89123456705", "+79123456705"),
+        ("9123456706", "+79123456706"),
+        (" 8(912)345.67.07 ", "+79123456707"),
+    ] {
+        let mut body = form(&ivan);
+        body["phone"] = json!(typed);
+        let (status, saved) = save(&api, &ivan.access_token, body).await;
+        assert_eq!(status, StatusCode::OK, "{typed}: {saved}");
+        assert_eq!(saved["phone"], normal, "{typed}");
+        assert_eq!(profile_of(&api, &ivan).await["phone"], normal, "{typed}");
+        assert_eq!(
+            account_attribute(&stack, &ivan, "phone_number")
+                .await
+                .as_deref(),
+            Some(normal),
+            "the account keeps in step"
+        );
+    }
+
+    let profile = profile_of(&api, &ivan).await;
+    assert_eq!(profile["first_name"], "Пётр");
+    assert_eq!(profile["last_name"], "Сидоров");
+    assert_eq!(profile["patronymic"], "Ильич");
+    for (name, value) in [
+        ("given_name", "Пётр"),
+        ("family_name", "Сидоров"),
+        ("middle_name", "Ильич"),
+    ] {
+        assert_eq!(
+            account_attribute(&stack, &ivan, name).await.as_deref(),
+            Some(value),
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_empty_patronymic_clears_it_in_the_profile_and_the_account() {
+    let stack = Stack::fresh().await;
+    let api = api(&stack);
+    let ivan = customer(&stack, "ivan@example.ru").await;
+
+    let mut body = form(&ivan);
+    body["patronymic"] = json!("");
+    let (status, saved) = save(&api, &ivan.access_token, body).await;
+
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["patronymic"], Value::Null);
+    assert_eq!(profile_of(&api, &ivan).await["patronymic"], Value::Null);
+    assert!(
+        account_attribute(&stack, &ivan, "middle_name")
+            .await
+            .is_none_or(|v| v.is_empty())
+    );
+}
+
+#[tokio::test]
+async fn an_extension_or_a_short_number_is_refused_in_russian_and_nothing_changes() {
+    let stack = Stack::fresh().await;
+    let api = api(&stack);
+    let ivan = customer(&stack, "ivan@example.ru").await;
+    let before = profile_of(&api, &ivan).await;
+
+    for typed in [
+        "8 (912) 345-67-89 доб. 123",
+        "+7 912 345-67-89 ext 5",
+        "345-67-89",
+        "112",
+    ] {
+        let mut body = form(&ivan);
+        body["phone"] = json!(typed);
+        let (status, problem) = save(&api, &ivan.access_token, body).await;
+
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{typed}: {problem}"
+        );
+        assert_eq!(problem["code"], "validation_failed");
+        assert_eq!(fields(&problem), ["phone"], "{typed}");
+        let detail = problem["errors"][0]["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains("Мобильный телефон"), "{detail}");
+        assert!(detail.contains("указан неверно"), "{detail}");
+    }
+
+    assert_eq!(profile_of(&api, &ivan).await, before);
+    assert_eq!(
+        account_attribute(&stack, &ivan, "given_name")
+            .await
+            .as_deref(),
+        Some("Иван")
+    );
+}
+
+#[tokio::test]
+async fn a_form_missing_first_name_and_phone_is_refused_as_a_whole_naming_both() {
+    let stack = Stack::fresh().await;
+    let api = api(&stack);
+    let ivan = customer(&stack, "ivan@example.ru").await;
+    let before = profile_of(&api, &ivan).await;
+
+    let (status, problem) = save(
+        &api,
+        &ivan.access_token,
+        json!({
+            "last_name": "Сидоров",
+            "patronymic": "Ильич",
+            "email": "ivan@example.ru",
+            "phone": "  ",
+            "notifications": {"status_emails": false},
+        }),
+    )
+    .await;
+
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["code"], "validation_failed");
+    assert_eq!(fields(&problem), ["first_name", "phone"]);
+    assert!(
+        problem["errors"][0]["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("«Имя»")
+    );
+    assert!(
+        problem["errors"][1]["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("«Мобильный телефон»")
+    );
+    // Neither the valid fields nor the switch changed, here or in the pool.
+    assert_eq!(profile_of(&api, &ivan).await, before);
+    assert_eq!(
+        account_attribute(&stack, &ivan, "family_name")
+            .await
+            .as_deref(),
+        Some("Петров")
+    );
+}
+
+#[tokio::test]
+async fn status_emails_can_be_switched_off_and_on_again() {
+    let stack = Stack::fresh().await;
+    let api = api(&stack);
+    let ivan = customer(&stack, "ivan@example.ru").await;
+    let stored_switch = || async {
+        let item = stack
+            .dynamodb()
+            .get_item()
+            .table_name(&stack.table)
+            .key("pk", AttributeValue::S(format!("USER#{}", ivan.sub)))
+            .key("sk", AttributeValue::S("PROFILE".into()))
+            .send()
+            .await
+            .expect("the emulator reads the item")
+            .item
+            .expect("the profile is stored");
+        match &item["notifications"] {
+            AttributeValue::M(map) => map["status_emails"].clone(),
+            other => panic!("notifications is a map, not {other:?}"),
+        }
+    };
+    assert_eq!(
+        profile_of(&api, &ivan).await["notifications"]["status_emails"],
+        true
+    );
+
+    for wanted in [false, true, false] {
+        let mut body = form(&ivan);
+        body["notifications"] = json!({"status_emails": wanted});
+        let (status, saved) = save(&api, &ivan.access_token, body).await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        assert_eq!(saved["notifications"]["status_emails"], wanted);
+        assert_eq!(
+            profile_of(&api, &ivan).await["notifications"]["status_emails"],
+            wanted
+        );
+        assert_eq!(
+            stored_switch().await,
+            AttributeValue::Bool(wanted),
+            "what the notifier reads"
+        );
+    }
+
+    // A form without the switch keeps it.
+    let mut body = form(&ivan);
+    body.as_object_mut()
+        .expect("a form is an object")
+        .remove("notifications");
+    let (status, saved) = save(&api, &ivan.access_token, body).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["notifications"]["status_emails"], false);
+}
+
+#[tokio::test]
+async fn without_a_bearer_token_nothing_is_read_or_written() {
+    let stack = Stack::fresh().await;
+    let api = api(&stack);
+    let ivan = customer(&stack, "ivan@example.ru").await;
+
+    let mut basic = get("/profile");
+    basic.headers_mut().insert(
+        http::header::AUTHORIZATION,
+        "Basic aXZhbjpTZWNyZXQxMjM="
+            .parse()
+            .expect("a valid header"),
+    );
+    for request in [
+        get("/profile"),
+        put_json("/profile", &form(&ivan)),
+        with_bearer(get("/profile"), "not-a-token"),
+        basic,
+    ] {
+        let (status, problem) = call(&api, request).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{problem}");
+        assert_eq!(problem["code"], "unauthorized");
+    }
+    assert_eq!(item_count(&stack).await, 0);
+}
+
+#[tokio::test]
+async fn forged_expired_foreign_and_wrong_kind_tokens_are_refused_and_write_nothing() {
+    let stack = Stack::fresh().await;
+    let api = api(&stack);
+    let ivan = customer(&stack, "ivan@example.ru").await;
+
+    // Control: re-signing without changes by the emulator's key gives the
+    // genuine token back, so the expired token below differs only in time.
+    assert_eq!(
+        resigned_by_emulator(&ivan.access_token, json!({})),
+        ivan.access_token
+    );
+    let expired = resigned_by_emulator(
+        &ivan.access_token,
+        json!({"iat": now() - 7200, "auth_time": now() - 7200, "exp": now() - 3600}),
+    );
+    let forged_same_claims = forged(&ivan.access_token, json!({}));
+    let forged_other_user = forged(&ivan.access_token, json!({"sub": "someone-else"}));
+
+    let other_pool = Stack::fresh().await;
+    let stranger = customer(&other_pool, "stranger@example.ru").await;
+
+    let other_client = stack
+        .cognito()
+        .create_user_pool_client()
+        .user_pool_id(&stack.user_pool_id)
+        .client_name("other-app")
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .send()
+        .await
+        .expect("the emulator creates a second client")
+        .user_pool_client()
+        .and_then(|c| c.client_id().map(str::to_string))
+        .expect("the new client has an id");
+    let via_other_client = sign_in(&stack, &other_client, &ivan.email).await;
+    assert_eq!(via_other_client.sub, ivan.sub, "the same customer");
+
+    for (case, token) in [
+        ("expired", expired.as_str()),
+        ("forged", forged_same_claims.as_str()),
+        ("forged for another user", forged_other_user.as_str()),
+        ("another pool", stranger.access_token.as_str()),
+        ("id token", ivan.id_token.as_str()),
+        ("another client", via_other_client.access_token.as_str()),
+    ] {
+        let (status, problem) = read(&api, token).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "GET, {case}: {problem}");
+        assert_eq!(problem["code"], "unauthorized", "{case}");
+        let (status, problem) = save(&api, token, form(&ivan)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "PUT, {case}: {problem}");
+    }
+    assert_eq!(item_count(&stack).await, 0, "nothing written");
+    assert_eq!(
+        account_attribute(&stack, &ivan, "given_name")
+            .await
+            .as_deref(),
+        Some("Иван")
+    );
+
+    // The genuine token of the same customer and client passes.
+    assert_eq!(profile_of(&api, &ivan).await["first_name"], "Иван");
+}
+
+#[tokio::test]
+async fn a_signed_out_token_cannot_create_or_change_a_profile() {
+    let stack = Stack::fresh().await;
+    let api = api(&stack);
+    let ivan = customer(&stack, "ivan@example.ru").await;
+    stack
+        .cognito()
+        .global_sign_out()
+        .access_token(&ivan.access_token)
+        .send()
+        .await
+        .expect("the customer signs out");
+
+    // The signature still holds, but the pool no longer honours the token.
+    let (status, problem) = read(&api, &ivan.access_token).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{problem}");
+    assert_eq!(item_count(&stack).await, 0);
+}
+
+#[tokio::test]
+async fn a_customer_only_ever_sees_and_changes_their_own_profile() {
+    let stack = Stack::fresh().await;
+    let api = api(&stack);
+    let ivan = customer(&stack, "ivan@example.ru").await;
+    let maria = customer(&stack, "maria@example.ru").await;
+    let maria_before = profile_of(&api, &maria).await;
+
+    let (status, saved) = save(&api, &ivan.access_token, form(&ivan)).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+
+    assert_eq!(profile_of(&api, &maria).await, maria_before);
+    assert_eq!(profile_of(&api, &ivan).await["first_name"], "Пётр");
+    assert_eq!(profile_of(&api, &ivan).await["email"], "ivan@example.ru");
+    // Nothing in the request can name another customer.
+    let (status, body) = call(
+        &api,
+        with_bearer(
+            get(&format!("/profile?user_id={}", maria.sub)),
+            &ivan.access_token,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["email"], "ivan@example.ru");
+    let mut body = form(&ivan);
+    body["user_id"] = json!(maria.sub);
+    let (status, problem) = save(&api, &ivan.access_token, body).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    assert_eq!(problem["code"], "unknown_field");
+    assert_eq!(profile_of(&api, &maria).await, maria_before);
+}
+
+#[tokio::test]
+async fn malformed_bodies_are_refused_and_nothing_is_written() {
+    let stack = Stack::fresh().await;
+    let api = api(&stack);
+    let ivan = customer(&stack, "ivan@example.ru").await;
+    let valid = form(&ivan).to_string();
+    let mut wrong_type = form(&ivan);
+    wrong_type["first_name"] = json!(5);
+    let mut wrong_switch = form(&ivan);
+    wrong_switch["notifications"] = json!({"status_emails": "нет"});
+
+    for (content_type, body, expected) in [
+        (
+            Some("application/json"),
+            "{\"first_name\": ",
+            StatusCode::BAD_REQUEST,
+        ),
+        (Some("application/json"), "[1, 2]", StatusCode::BAD_REQUEST),
+        (Some("application/json"), "", StatusCode::BAD_REQUEST),
+        (
+            Some("application/json"),
+            &wrong_type.to_string(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            Some("application/json"),
+            &wrong_switch.to_string(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (None, &valid, StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        (
+            Some("text/plain"),
+            &valid,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            Some("application/x-www-form-urlencoded"),
+            "first_name=Пётр",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+    ] {
+        let request = with_bearer(
+            raw("PUT", "/profile", content_type, body),
+            &ivan.access_token,
+        );
+        let (status, problem) = call(&api, request).await;
+        assert_eq!(status, expected, "{content_type:?} {body}: {problem}");
+    }
+    assert_eq!(item_count(&stack).await, 0, "nothing written");
+
+    let request = with_bearer(
+        raw(
+            "PUT",
+            "/profile",
+            Some("application/json; charset=utf-8"),
+            &valid,
+        ),
+        &ivan.access_token,
+    );
+    let (status, saved) = call(&api, request).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["first_name"], "Пётр");
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods_are_refused() {
+    let stack = Stack::fresh().await;
+    let api = api(&stack);
+    let ivan = customer(&stack, "ivan@example.ru").await;
+
+    let (status, problem) =
+        call(&api, with_bearer(get("/profile/photo"), &ivan.access_token)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
+    for (method, path) in [
+        ("DELETE", "/profile"),
+        ("POST", "/profile"),
+        ("GET", "/profile/email/confirm"),
+    ] {
+        let request = with_bearer(raw(method, path, None, ""), &ivan.access_token);
+        let (status, problem) = call(&api, request).await;
+        assert_eq!(
+            status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}: {problem}"
+        );
+    }
+    assert_eq!(item_count(&stack).await, 0);
+}
+
+#[tokio::test]
+async fn a_new_address_becomes_the_login_and_a_taken_one_is_refused() {
+    let stack = Stack::fresh().await;
+    let api = api(&stack);
+    let ivan = customer(&stack, "ivan@example.ru").await;
+    let maria = customer(&stack, "maria@example.ru").await;
+    let before = profile_of(&api, &ivan).await;
+
+    // Another account's address: refused, nothing changes.
+    let mut body = form(&ivan);
+    body["email"] = json!("Maria@Example.ru");
+    let (status, problem) = save(&api, &ivan.access_token, body).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert_eq!(problem["code"], "email_taken");
+    assert_eq!(fields(&problem), ["email"]);
+    assert_eq!(profile_of(&api, &ivan).await, before);
+    assert_eq!(profile_of(&api, &maria).await["email"], "maria@example.ru");
+
+    // A free address: the emulator makes it the login at once (AWS would
+    // keep the old one until the code is confirmed).
+    let mut body = form(&ivan);
+    body["email"] = json!(" Ivan.New@Example.RU ");
+    let (status, saved) = save(&api, &ivan.access_token, body).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["email"], "ivan.new@example.ru");
+    assert_eq!(saved["pending_email"], Value::Null);
+    assert_eq!(
+        account_attribute(&stack, &ivan, "email").await.as_deref(),
+        Some("ivan.new@example.ru")
+    );
+    let again = sign_in(&stack, &stack.client_id, "ivan.new@example.ru").await;
+    assert_eq!(again.sub, ivan.sub);
+    assert_eq!(
+        profile_of(&api, &again).await["email"],
+        "ivan.new@example.ru"
+    );
+
+    // Nothing waits for a code, so there is nothing to confirm.
+    let request = with_bearer(
+        raw(
+            "POST",
+            "/profile/email/confirm",
+            Some("application/json"),
+            r#"{"code":"123456"}"#,
+        ),
+        &again.access_token,
+    );
+    let (status, problem) = call(&api, request).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert_eq!(problem["code"], "no_pending_email");
+}
