@@ -26,7 +26,7 @@ use cabinet::identity::{TokenVerifier, VerifierConfig};
 use cabinet::runtime::Handler;
 use cabinet_tests::{Stack, get, put_json, raw, read_json, with_bearer};
 use http::StatusCode;
-use lambda_http::{Request, RequestExt};
+use lambda_http::Request;
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "Secret123";
@@ -115,10 +115,8 @@ fn api(stack: &Stack) -> ProfileApi {
     )
 }
 
-/// `request` as API Gateway hands it over: routing reads the raw path.
 async fn call(api: &ProfileApi, request: Request) -> (StatusCode, Value) {
-    let path = request.uri().path().to_string();
-    read_json(api.handle(request.with_raw_http_path(path)).await).await
+    read_json(api.handle(request).await).await
 }
 
 async fn read(api: &ProfileApi, token: &str) -> (StatusCode, Value) {
