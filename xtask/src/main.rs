@@ -98,7 +98,14 @@ fn dev(root: &Path) -> Result<()> {
     eprintln!("==> loading the catalog");
     run(Command::new("cargo")
         .current_dir(root)
-        .args(["run", "--quiet", "-p", "cabinet-admin", "--", "import-catalog"])
+        .args([
+            "run",
+            "--quiet",
+            "-p",
+            "cabinet-admin",
+            "--",
+            "import-catalog",
+        ])
         .args(["--table", &stack.table, "--file", "data/catalog.json"])
         .envs(emulator_env(&endpoint)))?;
 
