@@ -83,7 +83,12 @@ where
             ),
             _ => false,
         };
-        let message = DisplayErrorContext(&error).to_string();
+        let message = match (&error, error.code()) {
+            (SdkError::ServiceError(_), Some(code)) => {
+                format!("{code}: {}", error.message().unwrap_or_default())
+            }
+            _ => DisplayErrorContext(&error).to_string(),
+        };
         if transient {
             Self::Unavailable(message)
         } else {
