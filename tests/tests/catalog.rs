@@ -14,7 +14,6 @@ use cabinet::runtime::Handler;
 use cabinet::store::catalog::{ImportReport, import};
 use cabinet_tests::{Stack, get, read_json};
 use http::StatusCode;
-use lambda_http::{Request, RequestExt};
 use serde_json::{Value, json};
 
 /// The product's catalog file.
@@ -38,14 +37,8 @@ async fn loaded() -> (Stack, CatalogApi) {
     (stack, api)
 }
 
-/// A GET as API Gateway hands it over, with its raw path.
-fn request(path_and_query: &str) -> Request {
-    let path = path_and_query.split('?').next().unwrap_or_default();
-    get(path_and_query).with_raw_http_path(path)
-}
-
 async fn call(api: &CatalogApi, path_and_query: &str) -> (StatusCode, Value) {
-    read_json(api.handle(request(path_and_query)).await).await
+    read_json(api.handle(get(path_and_query)).await).await
 }
 
 /// Percent-encodes a query value the way browsers do (UTF-8 bytes).
@@ -218,7 +211,7 @@ async fn importing_a_changed_file_updates_and_removes_stale_items() {
 async fn the_tree_nests_categories_and_holds_every_service() {
     let (_stack, api) = loaded().await;
     let file = file();
-    let response = api.handle(request("/catalog/categories")).await;
+    let response = api.handle(get("/catalog/categories")).await;
     let cache = response.headers()["cache-control"]
         .to_str()
         .unwrap()
