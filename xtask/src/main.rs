@@ -1,8 +1,9 @@
 //! `cargo xtask dev`: the whole cabinet on one machine.
 //! `cargo xtask test`: the test suite against a fresh emulator.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode};
+use std::process::{Child, Command, ExitCode, Stdio};
 
 use anyhow::{Context, Result, bail};
 use aws_sdk_cognitoidentityprovider as cognito;
@@ -54,20 +55,66 @@ fn port(variable: &str, default: u16) -> Result<u16> {
     }
 }
 
-/// Runs the whole suite against one emulator started for the run.
+/// Runs the whole suite against one emulator started for the run, and ends
+/// with one line that counts every test of every binary.
 fn test(root: &Path) -> Result<()> {
     ensure_venv(root)?;
     std::fs::create_dir_all(root.join("target"))?;
     let moto = Moto::start(root, 0, &root.join("target/moto-test-run.log"))?;
     eprintln!("==> AWS emulator at {}", moto.endpoint);
-    run(Command::new("cargo")
+    let mut child = Command::new("cargo")
         .current_dir(root)
         .args(["test", "--workspace", "--all-targets"])
-        .env("CABINET_MOTO_ENDPOINT", &moto.endpoint))?;
-    run(Command::new("cargo")
-        .current_dir(root)
-        .args(["test", "--workspace", "--doc"]))?;
+        .env("CABINET_MOTO_ENDPOINT", &moto.endpoint)
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("starting cargo test")?;
+    let stdout = child.stdout.take().context("cargo test has no stdout")?;
+    let mut totals = Totals::default();
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        println!("{line}");
+        totals.add(&line);
+    }
+    let status = child.wait()?;
+    println!(
+        "\nsummary: {} passed, {} failed",
+        totals.passed, totals.failed
+    );
+    if !status.success() {
+        bail!("cargo test failed with {status}");
+    }
+    if totals.passed == 0 {
+        bail!("no test ran");
+    }
     Ok(())
+}
+
+/// Tests counted over the `test result:` lines of every test binary.
+#[derive(Default)]
+struct Totals {
+    passed: u64,
+    failed: u64,
+}
+
+impl Totals {
+    fn add(&mut self, line: &str) {
+        let Some(result) = line.strip_prefix("test result: ") else {
+            return;
+        };
+        for part in result.split(';') {
+            let mut words = part.split_whitespace().rev();
+            let (Some(label), Some(count)) = (words.next(), words.next()) else {
+                continue;
+            };
+            let count: u64 = count.parse().unwrap_or(0);
+            match label {
+                "passed" => self.passed += count,
+                "failed" => self.failed += count,
+                _ => {}
+            }
+        }
+    }
 }
 
 /// Starts (or reuses) the emulator, creates the resources, loads the catalog,
