@@ -266,6 +266,7 @@ fn write_function_env(local: &Path, endpoint: &str, stack: &Provisioned) -> Resu
                 "COGNITO_JWKS_URL",
                 format!("{endpoint}/{}/.well-known/jwks.json", stack.user_pool_id),
             ),
+            ("CURSOR_KEY", random_key()?),
             ("RUST_LOG", "info".to_string()),
         ]
         .map(|(k, v)| (k.to_string(), v)),
@@ -274,6 +275,15 @@ fn write_function_env(local: &Path, endpoint: &str, stack: &Provisioned) -> Resu
     let path = local.join("functions.env");
     std::fs::write(&path, text)?;
     Ok(path)
+}
+
+/// A fresh signing key for the local stack's paging cursors (on AWS it is
+/// the `CursorKey` secret of the template).
+fn random_key() -> Result<String> {
+    use std::io::Read;
+    let mut bytes = [0u8; 32];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// The packages under `functions/`.

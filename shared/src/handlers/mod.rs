@@ -2,7 +2,11 @@
 
 #[cfg(feature = "auth-api")]
 pub mod auth;
+#[cfg(feature = "backoffice-api")]
+pub mod backoffice;
 #[cfg(feature = "catalog-api")]
 pub mod catalog;
+#[cfg(feature = "orders-api")]
+pub mod orders;
 #[cfg(feature = "profile-api")]
 pub mod profile;
