@@ -80,6 +80,13 @@ impl VerifierConfig {
     }
 }
 
+/// Pool group of every executor (provider staff).
+pub const EXECUTORS_GROUP: &str = "executors";
+
+/// Prefix of the pool group that names an executor's provider:
+/// `provider:<provider_id>`.
+pub const PROVIDER_GROUP_PREFIX: &str = "provider:";
+
 /// A verified caller.
 ///
 /// It carries the access token itself, because some handlers act in the
@@ -99,6 +106,31 @@ impl Identity {
     /// Whether the user belongs to pool group `group`.
     pub fn in_group(&self, group: &str) -> bool {
         self.groups.iter().any(|g| g == group)
+    }
+
+    /// Whether the user is an executor: a member of [`EXECUTORS_GROUP`].
+    /// Which orders they may see is decided by [`Identity::provider_id`].
+    pub fn is_executor(&self) -> bool {
+        self.in_group(EXECUTORS_GROUP)
+    }
+
+    /// The provider an executor works for: the id of their one
+    /// `provider:<id>` group. `None` for a user outside [`EXECUTORS_GROUP`],
+    /// and for an executor in no provider group or in several (an operator's
+    /// mistake that must not grant the orders of two providers).
+    pub fn provider_id(&self) -> Option<&str> {
+        if !self.is_executor() {
+            return None;
+        }
+        let mut providers = self
+            .groups
+            .iter()
+            .filter_map(|g| g.strip_prefix(PROVIDER_GROUP_PREFIX));
+        let provider = providers.next()?;
+        if provider.is_empty() || providers.next().is_some() {
+            return None;
+        }
+        Some(provider)
     }
 }
 
@@ -450,6 +482,67 @@ mod tests {
         assert!(identity.in_group("executors"));
         assert_eq!(identity.access_token.expose(), token);
         assert!(!format!("{identity:?}").contains(&token));
+    }
+
+    fn identity_in(groups: &[&str]) -> Identity {
+        Identity {
+            user_id: "0a1b2c3d-user".into(),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            access_token: AccessToken("token".into()),
+        }
+    }
+
+    #[test]
+    fn an_executor_of_one_provider_names_it() {
+        let identity = identity_in(&["executors", "provider:chamber-moscow"]);
+        assert!(identity.is_executor());
+        assert_eq!(identity.provider_id(), Some("chamber-moscow"));
+        // The order of the groups does not matter.
+        let identity = identity_in(&["provider:chamber-spb", "executors"]);
+        assert_eq!(identity.provider_id(), Some("chamber-spb"));
+    }
+
+    #[test]
+    fn a_provider_group_without_the_executors_group_grants_nothing() {
+        let identity = identity_in(&["provider:chamber-moscow"]);
+        assert!(!identity.is_executor());
+        assert_eq!(identity.provider_id(), None);
+    }
+
+    #[test]
+    fn an_executor_in_no_or_several_provider_groups_has_no_provider() {
+        let none = identity_in(&["executors"]);
+        assert!(none.is_executor());
+        assert_eq!(none.provider_id(), None);
+        let several = identity_in(&[
+            "executors",
+            "provider:chamber-moscow",
+            "provider:chamber-spb",
+        ]);
+        assert!(several.is_executor());
+        assert_eq!(several.provider_id(), None);
+        // The same group twice is still ambiguous data; refuse it too.
+        let twice = identity_in(&[
+            "executors",
+            "provider:chamber-moscow",
+            "provider:chamber-moscow",
+        ]);
+        assert_eq!(twice.provider_id(), None);
+        let empty = identity_in(&["executors", "provider:"]);
+        assert_eq!(empty.provider_id(), None);
+    }
+
+    #[test]
+    fn a_customer_is_no_executor() {
+        for groups in [
+            &[][..],
+            &["customers"][..],
+            &["Executors", "provider:x"][..],
+        ] {
+            let identity = identity_in(groups);
+            assert!(!identity.is_executor(), "{groups:?}");
+            assert_eq!(identity.provider_id(), None, "{groups:?}");
+        }
     }
 
     #[tokio::test]
