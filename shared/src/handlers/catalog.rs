@@ -21,7 +21,7 @@ use crate::config::{self, MissingVariable};
 use crate::error::{ApiError, FieldError};
 use crate::http::{ApiResult, cacheable_json, path_segments, query_param};
 use crate::runtime::Handler;
-use crate::store::catalog::{CatalogTable, StoreError};
+use crate::store::catalog::CatalogTable;
 
 /// How long browsers and CDNs may keep a catalog answer, in seconds. The
 /// catalog changes only when operators import a new file.
@@ -118,7 +118,7 @@ impl CatalogApi {
     }
 
     async fn categories(&self) -> ApiResult {
-        let classifier = self.table.classifier().await.map_err(store_failure)?;
+        let classifier = self.table.classifier().await?;
         let classifier = classifier.ok_or_else(not_imported)?;
         cacheable_json(
             &CategoriesAnswer {
@@ -135,7 +135,7 @@ impl CatalogApi {
             .map_err(|error| bad_parameter(InvalidParameter::unknown_value("audience", &error)))?;
         let category = query_param(request, "category");
 
-        let classifier = self.table.classifier().await.map_err(store_failure)?;
+        let classifier = self.table.classifier().await?;
         let classifier = classifier.ok_or_else(not_imported)?;
         let services = classifier
             .services(category.as_deref(), audience)
@@ -176,7 +176,7 @@ impl CatalogApi {
     }
 
     async fn faq(&self) -> ApiResult {
-        let sections = self.table.faq().await.map_err(store_failure)?;
+        let sections = self.table.faq().await?;
         let sections = sections.ok_or_else(not_imported)?;
         cacheable_json(&FaqAnswer { sections }, MAX_AGE)
     }
@@ -185,7 +185,7 @@ impl CatalogApi {
         if !is_valid_id(id) {
             return Err(ApiError::not_found("Такой услуги нет в каталоге."));
         }
-        let page = self.table.service(id).await.map_err(store_failure)?;
+        let page = self.table.service(id).await?;
         page.ok_or_else(|| ApiError::not_found(format!("Услуга «{id}» не найдена в каталоге.")))
     }
 }
@@ -217,13 +217,6 @@ fn unknown_category(id: &str) -> ApiError {
         .errors
         .push(FieldError::new("category", "not_found", detail));
     problem
-}
-
-fn store_failure(error: StoreError) -> ApiError {
-    match error {
-        StoreError::Unavailable(_) => ApiError::unavailable(error),
-        StoreError::Refused(_) | StoreError::Malformed { .. } => ApiError::internal(error),
-    }
 }
 
 /// The catalog has not been imported into this table: the operators' fault,

@@ -18,11 +18,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Serialize, de::DeserializeOwned};
 
-use super::{PK, SK};
+use super::{PK, SK, StoreError};
 use crate::catalog::{Catalog, Classifier, FaqSection, ServicePage};
 
 /// Partition key of every catalog item.
@@ -41,60 +40,6 @@ type Item = HashMap<String, AttributeValue>;
 /// Sort key of the page of service `id`.
 pub fn service_sk(id: &str) -> String {
     format!("{SERVICE_SK_PREFIX}{id}")
-}
-
-/// A failed read or write of catalog items.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// DynamoDB timed out, throttled or failed on its side; retrying may help.
-    #[error("DynamoDB is unavailable: {0}")]
-    Unavailable(String),
-    /// DynamoDB refused the call (permissions, missing table, bad request).
-    #[error("DynamoDB refused the call: {0}")]
-    Refused(String),
-    /// A stored item does not have the shape this code reads, or content
-    /// could not be turned into an item.
-    #[error("catalog item {sk} does not convert: {message}")]
-    Malformed {
-        /// Sort key of the item.
-        sk: String,
-        /// What did not fit.
-        message: String,
-    },
-}
-
-impl<E, R> From<SdkError<E, R>> for StoreError
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: fmt::Debug,
-{
-    fn from(error: SdkError<E, R>) -> Self {
-        let transient = match &error {
-            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
-            SdkError::ServiceError(_) => matches!(
-                error.code(),
-                Some(
-                    "ProvisionedThroughputExceededException"
-                        | "RequestLimitExceeded"
-                        | "ThrottlingException"
-                        | "InternalServerError"
-                        | "ServiceUnavailable"
-                )
-            ),
-            _ => false,
-        };
-        let message = match (&error, error.code()) {
-            (SdkError::ServiceError(_), Some(code)) => {
-                format!("{code}: {}", error.message().unwrap_or_default())
-            }
-            _ => DisplayErrorContext(&error).to_string(),
-        };
-        if transient {
-            Self::Unavailable(message)
-        } else {
-            Self::Refused(message)
-        }
-    }
 }
 
 /// What an import did, by sort key.
@@ -170,16 +115,12 @@ impl CatalogTable {
         let Some(mut item) = output.item else {
             return Ok(None);
         };
-        let content = item.remove(CONTENT).ok_or_else(|| StoreError::Malformed {
-            sk: sk.to_string(),
-            message: format!("no {CONTENT} attribute"),
-        })?;
+        let content = item
+            .remove(CONTENT)
+            .ok_or_else(|| StoreError::Malformed(format!("{sk}: no {CONTENT} attribute")))?;
         serde_dynamo::from_attribute_value(content)
             .map(Some)
-            .map_err(|error| StoreError::Malformed {
-                sk: sk.to_string(),
-                message: error.to_string(),
-            })
+            .map_err(|error| StoreError::Malformed(format!("{sk}: {error}")))
     }
 
     /// Makes the stored catalog equal to `catalog`, writing only what
@@ -282,11 +223,8 @@ fn items_of(catalog: &Catalog) -> Result<Vec<(String, Item)>, StoreError> {
 }
 
 fn item<T: Serialize>(sk: String, content: &T) -> Result<Item, StoreError> {
-    let content =
-        serde_dynamo::to_attribute_value(content).map_err(|error| StoreError::Malformed {
-            sk: sk.clone(),
-            message: error.to_string(),
-        })?;
+    let content = serde_dynamo::to_attribute_value(content)
+        .map_err(|error| StoreError::Malformed(format!("{sk}: {error}")))?;
     Ok(HashMap::from([
         (PK.to_string(), AttributeValue::S(CATALOG_PK.to_string())),
         (SK.to_string(), AttributeValue::S(sk)),

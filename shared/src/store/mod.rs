@@ -8,3 +8,71 @@ pub mod profile;
 pub const PK: &str = "pk";
 /// Sort key attribute of every item.
 pub const SK: &str = "sk";
+
+use std::fmt;
+
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+
+use crate::error::ApiError;
+
+/// A failed read or write of the table, classified once for every kind of
+/// item: what retrying may fix, what it will not, and stored data this code
+/// cannot read.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// DynamoDB timed out, throttled or failed on its side; retrying may help.
+    #[error("DynamoDB is unavailable: {0}")]
+    Unavailable(String),
+    /// DynamoDB refused the call (permissions, missing table, bad request).
+    #[error("DynamoDB refused the call: {0}")]
+    Refused(String),
+    /// A stored item does not have the shape this code reads, or content
+    /// could not be turned into an item.
+    #[error("an item does not convert: {0}")]
+    Malformed(String),
+}
+
+impl<E, R> From<SdkError<E, R>> for StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: fmt::Debug,
+{
+    fn from(error: SdkError<E, R>) -> Self {
+        let transient = match &error {
+            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
+            SdkError::ServiceError(_) => matches!(
+                error.code(),
+                Some(
+                    "ProvisionedThroughputExceededException"
+                        | "RequestLimitExceeded"
+                        | "ThrottlingException"
+                        | "InternalServerError"
+                        | "ServiceUnavailable"
+                )
+            ),
+            _ => false,
+        };
+        // The code and message of a service error name the failure without
+        // the request's values; anything else keeps its whole context.
+        let message = match (&error, error.code()) {
+            (SdkError::ServiceError(_), Some(code)) => {
+                format!("{code}: {}", error.message().unwrap_or_default())
+            }
+            _ => DisplayErrorContext(&error).to_string(),
+        };
+        if transient {
+            Self::Unavailable(message)
+        } else {
+            Self::Refused(message)
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(_) => ApiError::unavailable(error),
+            StoreError::Refused(_) | StoreError::Malformed(_) => ApiError::internal(error),
+        }
+    }
+}

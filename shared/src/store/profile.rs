@@ -19,18 +19,15 @@
 //! still the one read (a concurrent change is not silently overwritten).
 
 use std::collections::HashMap;
-use std::fmt;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{PK, SK};
+use super::{PK, SK, StoreError};
 use crate::domain::profile::{Notifications, Profile};
-use crate::error::ApiError;
 
 /// Prefix of the partition key of everything a customer owns.
 pub const USER_PK_PREFIX: &str = "USER#";
@@ -53,58 +50,6 @@ pub struct StoredProfile {
     pub created_at: String,
     /// When it was last written (RFC 3339).
     pub updated_at: String,
-}
-
-/// A failed read or write of a profile item.
-#[derive(Debug, thiserror::Error)]
-pub enum ProfileStoreError {
-    /// DynamoDB timed out, throttled or failed on its side; retrying may help.
-    #[error("DynamoDB is unavailable: {0}")]
-    Unavailable(String),
-    /// DynamoDB refused the call (permissions, missing table, bad request).
-    #[error("DynamoDB refused the call: {0}")]
-    Refused(String),
-    /// A stored item does not have the shape of a profile.
-    #[error("a profile item does not convert: {0}")]
-    Malformed(String),
-}
-
-impl<E, R> From<SdkError<E, R>> for ProfileStoreError
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: fmt::Debug,
-{
-    fn from(error: SdkError<E, R>) -> Self {
-        let transient = match &error {
-            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
-            SdkError::ServiceError(_) => matches!(
-                error.code(),
-                Some(
-                    "ProvisionedThroughputExceededException"
-                        | "RequestLimitExceeded"
-                        | "ThrottlingException"
-                        | "InternalServerError"
-                        | "ServiceUnavailable"
-                )
-            ),
-            _ => false,
-        };
-        let message = DisplayErrorContext(&error).to_string();
-        if transient {
-            Self::Unavailable(message)
-        } else {
-            Self::Refused(message)
-        }
-    }
-}
-
-impl From<ProfileStoreError> for ApiError {
-    fn from(error: ProfileStoreError) -> Self {
-        match error {
-            ProfileStoreError::Unavailable(_) => ApiError::unavailable(error),
-            _ => ApiError::internal(error),
-        }
-    }
 }
 
 /// The item as DynamoDB holds it.
@@ -192,7 +137,7 @@ impl ProfileTable {
     }
 
     /// The profile of `user_id`, or `None` when it has not been created yet.
-    pub async fn get(&self, user_id: &str) -> Result<Option<StoredProfile>, ProfileStoreError> {
+    pub async fn get(&self, user_id: &str) -> Result<Option<StoredProfile>, StoreError> {
         let output = self
             .client
             .get_item()
@@ -205,17 +150,14 @@ impl ProfileTable {
         let Some(item) = output.item else {
             return Ok(None);
         };
-        let item: ProfileItem = serde_dynamo::from_item(item)
-            .map_err(|e| ProfileStoreError::Malformed(e.to_string()))?;
+        let item: ProfileItem =
+            serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(e.to_string()))?;
         Ok(Some(item.into_stored()))
     }
 
     /// Stores `profile` as a new item at version 1, or answers `None` when
     /// the customer has one already.
-    pub async fn create(
-        &self,
-        profile: &Profile,
-    ) -> Result<Option<StoredProfile>, ProfileStoreError> {
+    pub async fn create(&self, profile: &Profile) -> Result<Option<StoredProfile>, StoreError> {
         let now = timestamp();
         let stored = StoredProfile {
             profile: profile.clone(),
@@ -235,7 +177,7 @@ impl ProfileTable {
         &self,
         current: &StoredProfile,
         next: &Profile,
-    ) -> Result<Option<StoredProfile>, ProfileStoreError> {
+    ) -> Result<Option<StoredProfile>, StoreError> {
         let stored = StoredProfile {
             profile: next.clone(),
             version: current.version + 1,
@@ -258,9 +200,9 @@ impl ProfileTable {
         stored: &StoredProfile,
         condition: &str,
         values: HashMap<String, AttributeValue>,
-    ) -> Result<bool, ProfileStoreError> {
+    ) -> Result<bool, StoreError> {
         let item = serde_dynamo::to_item(ProfileItem::new(stored))
-            .map_err(|e| ProfileStoreError::Malformed(e.to_string()))?;
+            .map_err(|e| StoreError::Malformed(e.to_string()))?;
         let result = self
             .client
             .put_item()
