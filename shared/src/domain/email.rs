@@ -85,14 +85,12 @@ impl EmailError {
         }
     }
 
-    /// Russian explanation.
+    /// Russian explanation, to follow the field's label («Электронная почта»: …).
     pub fn describe(self) -> &'static str {
         match self {
-            Self::Empty => "Укажите адрес электронной почты.",
-            Self::Malformed => {
-                "Адрес электронной почты указан неверно: ожидается вид name@example.ru."
-            }
-            Self::TooLong => "Адрес электронной почты длиннее 254 символов.",
+            Self::Empty => "укажите адрес.",
+            Self::Malformed => "адрес указан неверно, ожидается вид name@example.ru.",
+            Self::TooLong => "адрес длиннее 254 символов.",
         }
     }
 }
