@@ -14,6 +14,9 @@ pub mod runtime;
 
 #[cfg(feature = "cognito")]
 pub mod cognito;
+// Executor accounts need the group names of `identity`.
+#[cfg(all(feature = "cognito", feature = "jwt"))]
+pub mod cognito_admin;
 #[cfg(feature = "jwt")]
 pub mod identity;
 #[cfg(feature = "dynamodb")]
