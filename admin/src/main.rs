@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use cabinet::catalog::Catalog;
+use cabinet::cognito_admin::{ExecutorAccounts, ExecutorRequest, NewExecutor};
 use cabinet::store::catalog::CatalogTable;
 
 const USAGE: &str = "\
@@ -20,6 +21,25 @@ Usage:
       same file twice changes nothing.
       --file <path>   catalog file (default: data/catalog.json)
       --table <name>  DynamoDB table (default: the TABLE_NAME variable)
+  cabinet-admin create-executor --provider <id> --email <e-mail>
+                --first-name <name> --last-name <name> [--password <password>]
+                [--user-pool <id>] [--catalog <path>]
+      Create the account of an executor of a provider, or bring an existing
+      one up to date: names, a verified e-mail, attribute custom:provider_id,
+      groups `executors` and `provider:<id>` (created when missing). An
+      executor moved to another provider leaves the old provider's group and
+      is signed out everywhere. Running it again for the same person changes
+      nothing and says so. An account a customer signed up with is refused.
+      --provider <id>       provider id; must be in the catalog file
+      --email <e-mail>      the executor's login (stored in lower case)
+      --first-name <name>   first name
+      --last-name <name>    last name
+      --password <password> set as permanent, so no change is asked at the
+                            first sign-in; without it Cognito e-mails a
+                            temporary password. An account that already has
+                            a permanent password keeps it.
+      --user-pool <id>      user pool (default: the USER_POOL_ID variable)
+      --catalog <path>      catalog file (default: data/catalog.json)
   cabinet-admin help
       Show this text.
 
@@ -39,8 +59,30 @@ enum Command {
         /// Table from `--table`, else from `TABLE_NAME` at run time.
         table: Option<String>,
     },
+    /// `create-executor`.
+    CreateExecutor(CreateExecutor),
     /// `help`, `--help`, `-h`.
     Help,
+}
+
+/// The options of `create-executor`, unchecked: the domain types check them
+/// at run time, together with the catalog.
+#[derive(Debug, PartialEq, Eq)]
+struct CreateExecutor {
+    /// User pool from `--user-pool`, else from `USER_POOL_ID` at run time.
+    user_pool: Option<String>,
+    /// Provider id.
+    provider: String,
+    /// The executor's e-mail.
+    email: String,
+    /// First name.
+    first_name: String,
+    /// Last name.
+    last_name: String,
+    /// Permanent password, if given.
+    password: Option<String>,
+    /// The catalog file that must list the provider.
+    catalog: PathBuf,
 }
 
 /// Parses the arguments after the program name.
@@ -58,6 +100,32 @@ fn parse(args: &[String]) -> anyhow::Result<Command> {
                     .into(),
                 table: options.take("--table"),
             })
+        }
+        "create-executor" => {
+            let mut options = Options::parse(
+                rest,
+                &[
+                    "--user-pool",
+                    "--provider",
+                    "--email",
+                    "--first-name",
+                    "--last-name",
+                    "--password",
+                    "--catalog",
+                ],
+            )?;
+            Ok(Command::CreateExecutor(CreateExecutor {
+                provider: options.required("--provider")?,
+                email: options.required("--email")?,
+                first_name: options.required("--first-name")?,
+                last_name: options.required("--last-name")?,
+                password: options.take("--password"),
+                user_pool: options.take("--user-pool"),
+                catalog: options
+                    .take("--catalog")
+                    .unwrap_or_else(|| DEFAULT_CATALOG_FILE.to_string())
+                    .into(),
+            }))
         }
         "help" | "--help" | "-h" => Ok(Command::Help),
         other => bail!("unknown command {other:?}"),
@@ -101,6 +169,11 @@ impl Options {
         let index = self.0.iter().position(|(known, _)| *known == name)?;
         Some(self.0.swap_remove(index).1)
     }
+
+    fn required(&mut self, name: &str) -> anyhow::Result<String> {
+        self.take(name)
+            .with_context(|| format!("{name} is required"))
+    }
 }
 
 async fn import_catalog(file: PathBuf, table: Option<String>) -> anyhow::Result<()> {
@@ -133,6 +206,50 @@ async fn import_catalog(file: PathBuf, table: Option<String>) -> anyhow::Result<
     Ok(())
 }
 
+async fn create_executor(command: CreateExecutor) -> anyhow::Result<()> {
+    let user_pool = match command.user_pool {
+        Some(pool) => pool,
+        None => cabinet::config::required("USER_POOL_ID")
+            .context("give the user pool with --user-pool or the USER_POOL_ID variable")?,
+    };
+    let file = &command.catalog;
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read the catalog file {}", file.display()))?;
+    let catalog = Catalog::from_json(&text)
+        .with_context(|| format!("the catalog file {} is refused", file.display()))?;
+    let request = ExecutorRequest {
+        provider_id: &command.provider,
+        email: &command.email,
+        first_name: &command.first_name,
+        last_name: &command.last_name,
+        password: command.password.as_deref(),
+    };
+    let executor = NewExecutor::parse(&catalog, &request).context("the executor is refused")?;
+
+    let sdk = cabinet::config::aws().await;
+    let report = ExecutorAccounts::from_config(&sdk, user_pool.clone())
+        .ensure(&executor)
+        .await
+        .with_context(|| format!("setting up the executor in user pool {user_pool} failed"))?;
+
+    // The account is named by its id, not its e-mail: this output may end
+    // up in a log.
+    println!(
+        "Executor {} of provider {} ({}) in user pool {user_pool}:",
+        report.user_id, report.provider_id, executor.provider.name
+    );
+    if report.changes.is_empty() {
+        println!("  nothing to change: the account already is as asked");
+    }
+    for change in &report.changes {
+        println!("  {change}");
+    }
+    if report.password_kept {
+        println!("  password kept: the account already has a permanent password");
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -149,6 +266,7 @@ async fn main() -> ExitCode {
             Ok(())
         }
         Command::ImportCatalog { file, table } => import_catalog(file, table).await,
+        Command::CreateExecutor(command) => create_executor(command).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -207,6 +325,82 @@ mod tests {
             "import-catalog --table a --table b",
         ] {
             assert!(parse(&args(line)).is_err(), "{line:?}");
+        }
+    }
+
+    fn create_executor(line: &str) -> CreateExecutor {
+        match parse(&args(line)) {
+            Ok(Command::CreateExecutor(command)) => command,
+            other => panic!("{line:?} gave {other:?}"),
+        }
+    }
+
+    const EXECUTOR: &str = "create-executor --provider chamber-spb --email e@example.ru \
+                            --first-name Ольга --last-name Кузнецова";
+
+    #[test]
+    fn create_executor_takes_the_person_and_defaults_the_rest() {
+        assert_eq!(
+            create_executor(EXECUTOR),
+            CreateExecutor {
+                user_pool: None,
+                provider: "chamber-spb".into(),
+                email: "e@example.ru".into(),
+                first_name: "Ольга".into(),
+                last_name: "Кузнецова".into(),
+                password: None,
+                catalog: "data/catalog.json".into(),
+            }
+        );
+    }
+
+    #[test]
+    fn create_executor_takes_every_option_in_either_spelling() {
+        let command = create_executor(
+            "create-executor --last-name=Кузнецова --password Secret123 --user-pool=us-east-1_X \
+             --catalog /tmp/c.json --email e@example.ru --first-name Ольга --provider chamber-spb",
+        );
+        assert_eq!(
+            command,
+            CreateExecutor {
+                user_pool: Some("us-east-1_X".into()),
+                provider: "chamber-spb".into(),
+                email: "e@example.ru".into(),
+                first_name: "Ольга".into(),
+                last_name: "Кузнецова".into(),
+                password: Some("Secret123".into()),
+                catalog: "/tmp/c.json".into(),
+            }
+        );
+    }
+
+    #[test]
+    fn create_executor_names_a_missing_option() {
+        for missing in ["--provider", "--email", "--first-name", "--last-name"] {
+            let words: Vec<String> = args(EXECUTOR);
+            let position = words
+                .iter()
+                .position(|w| w == missing)
+                .expect("the line has every required option");
+            let mut without = words.clone();
+            without.drain(position..position + 2);
+            let error = parse(&without).unwrap_err().to_string();
+            assert_eq!(error, format!("{missing} is required"));
+        }
+    }
+
+    #[test]
+    fn create_executor_refuses_what_it_does_not_know() {
+        for extra in [
+            "--table t",
+            "--phone +79001234567",
+            "--password",
+            "--password --catalog x",
+            "--email other@example.ru",
+            "--first-name=",
+        ] {
+            let line = format!("{EXECUTOR} {extra}");
+            assert!(parse(&args(&line)).is_err(), "{line:?}");
         }
     }
 
