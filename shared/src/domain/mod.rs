@@ -2,6 +2,8 @@
 //! types exists, it is valid.
 
 pub mod email;
+pub mod order;
+pub mod order_form;
 pub mod password;
 pub mod person;
 pub mod phone;
