@@ -230,7 +230,12 @@ async fn create_executor(command: CreateExecutor) -> anyhow::Result<()> {
     let report = ExecutorAccounts::from_config(&sdk, user_pool.clone())
         .ensure(&executor)
         .await
-        .with_context(|| format!("setting up the executor in user pool {user_pool} failed"))?;
+        .with_context(|| {
+            format!(
+                "setting up the executor in user pool {user_pool} failed; once the cause is \
+                 fixed, run the same command again: it completes what is missing"
+            )
+        })?;
 
     // The account is named by its id, not its e-mail: this output may end
     // up in a log.
