@@ -19,6 +19,9 @@ pub mod cognito;
 pub mod cognito_admin;
 #[cfg(feature = "jwt")]
 pub mod identity;
+// Signed cursors of the order lists.
+#[cfg(any(feature = "orders-api", feature = "backoffice-api"))]
+pub mod paging;
 #[cfg(feature = "dynamodb")]
 pub mod store;
 
