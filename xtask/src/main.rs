@@ -26,6 +26,31 @@ environment:
 const DEMO_EMAIL: &str = "demo@cabinet.example.ru";
 const DEMO_PASSWORD: &str = "Demo2026pass";
 
+/// Executors the local stack creates, one per provider, so that orders can
+/// be taken into work: (provider id in data/catalog.json, e-mail, first
+/// name, last name). All share [`DEMO_EXECUTOR_PASSWORD`].
+const DEMO_EXECUTORS: [(&str, &str, &str, &str); 3] = [
+    (
+        "chamber-moscow",
+        "executor.moscow@cabinet.example.ru",
+        "Алексей",
+        "Смирнов",
+    ),
+    (
+        "chamber-spb",
+        "executor.spb@cabinet.example.ru",
+        "Ольга",
+        "Кузнецова",
+    ),
+    (
+        "chamber-novosibirsk",
+        "executor.novosibirsk@cabinet.example.ru",
+        "Дмитрий",
+        "Соколов",
+    ),
+];
+const DEMO_EXECUTOR_PASSWORD: &str = "Executor2026pass";
+
 fn main() -> ExitCode {
     let command = std::env::args().nth(1).unwrap_or_default();
     let root = xtask::workspace_root();
@@ -155,6 +180,25 @@ fn dev(root: &Path) -> Result<()> {
         ])
         .args(["--table", &stack.table, "--file", "data/catalog.json"])
         .envs(emulator_env(&endpoint)))?;
+
+    eprintln!("==> creating the demo executors");
+    for (provider, email, first_name, last_name) in DEMO_EXECUTORS {
+        run(Command::new("cargo")
+            .current_dir(root)
+            .args([
+                "run",
+                "--quiet",
+                "-p",
+                "cabinet-admin",
+                "--",
+                "create-executor",
+            ])
+            .args(["--user-pool", &stack.user_pool_id, "--provider", provider])
+            .args(["--email", email])
+            .args(["--first-name", first_name, "--last-name", last_name])
+            .args(["--password", DEMO_EXECUTOR_PASSWORD])
+            .envs(emulator_env(&endpoint)))?;
+    }
 
     eprintln!("==> building the functions");
     // One package at a time, as `cargo lambda watch` will run them, so that
@@ -334,6 +378,12 @@ fn stop_group(child: &mut Child) {
 }
 
 fn print_banner(api_port: u16, endpoint: &str, stack: &Provisioned) {
+    let executors: String = DEMO_EXECUTORS
+        .iter()
+        .map(|(provider, email, _, _)| {
+            format!("  demo executor    {email} / {DEMO_EXECUTOR_PASSWORD}  ({provider})\n")
+        })
+        .collect();
     println!(
         "
 The customer cabinet is running.
@@ -341,7 +391,7 @@ The customer cabinet is running.
   API              http://127.0.0.1:{api_port}
   AWS emulator     {endpoint}  (sent e-mails: {endpoint}/moto-api/data.json)
   demo customer    {DEMO_EMAIL} / {DEMO_PASSWORD}
-  table / bucket   {} / {}
+{executors}  table / bucket   {} / {}
   user pool        {} (app client {})
 
 Try:
