@@ -26,9 +26,9 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 
 use crate::catalog::Catalog;
-use crate::domain::email::EmailError;
 use crate::domain::password::PasswordError;
 use crate::domain::person::NameError;
+use crate::domain::registration::{LOGIN_MAX_CHARS, parse_login};
 use crate::domain::{Email, Password, PersonName};
 use crate::identity::{EXECUTORS_GROUP, PROVIDER_GROUP_PREFIX};
 
@@ -126,8 +126,9 @@ impl NewExecutor {
                 detail: format!("no provider {:?} in the catalog file", request.provider_id),
             });
         }
-        let email = Email::parse(request.email)
-            .map_err(|e| refused.push(email_refused(e)))
+        // The same rules as a customer's login: an executor signs in the same way.
+        let email = parse_login("email", Some(request.email))
+            .map_err(|e| refused.push(login_refused(e.code)))
             .ok();
         let first_name = PersonName::parse(request.first_name)
             .map_err(|e| refused.push(name_refused("first-name", e)))
@@ -160,16 +161,19 @@ impl NewExecutor {
     }
 }
 
-fn email_refused(error: EmailError) -> InvalidValue {
-    let detail = match error {
-        EmailError::Empty => "the e-mail is empty",
-        EmailError::Malformed => "not an e-mail address of the form name@example.ru",
-        EmailError::TooLong => "longer than 254 characters",
+fn login_refused(code: &'static str) -> InvalidValue {
+    let detail = match code {
+        "required" => "the e-mail is empty".to_string(),
+        "unsupported_email" => {
+            "only addresses in Latin letters are supported (Cognito and SES need ASCII)".to_string()
+        }
+        "too_long" => format!("longer than {LOGIN_MAX_CHARS} characters"),
+        _ => "not an e-mail address of the form name@example.ru".to_string(),
     };
     InvalidValue {
         field: "email",
-        code: error.code(),
-        detail: detail.to_string(),
+        code,
+        detail,
     }
 }
 
@@ -763,6 +767,35 @@ mod tests {
                 ("last-name", "required"),
                 ("password", "weak_password"),
             ]
+        );
+    }
+
+    #[test]
+    fn the_login_follows_the_customers_rules() {
+        for (email, code) in [
+            ("info@палата.рф", "unsupported_email"),
+            (" ", "required"),
+            ("a@b", "invalid_email"),
+        ] {
+            let bad = ExecutorRequest { email, ..request() };
+            let InvalidExecutor(refused) = NewExecutor::parse(&catalog(), &bad).unwrap_err();
+            assert_eq!(
+                refused
+                    .iter()
+                    .map(|v| (v.field, v.code))
+                    .collect::<Vec<_>>(),
+                [("email", code)],
+                "{email}"
+            );
+        }
+        let long = format!("a@{}.ru", "b".repeat(LOGIN_MAX_CHARS));
+        let bad = ExecutorRequest {
+            email: &long,
+            ..request()
+        };
+        assert_eq!(
+            NewExecutor::parse(&catalog(), &bad).unwrap_err().0[0].code,
+            "too_long"
         );
     }
 
