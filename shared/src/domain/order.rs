@@ -474,7 +474,7 @@ pub struct Order {
     pub created_at: String,
     /// When its status or rating last changed.
     pub updated_at: String,
-    /// 1 at submission, +1 on each change of status or rating.
+    /// 1 at submission, +1 on each change of status.
     pub version: u64,
     /// Who took it into work, once someone did.
     #[serde(default, skip_serializing_if = "Option::is_none")]

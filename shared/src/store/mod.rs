@@ -2,6 +2,8 @@
 //! prefixes of their keys (see the table design in README.md).
 
 pub mod catalog;
+#[cfg(any(feature = "orders-api", feature = "backoffice-api"))]
+pub mod orders;
 pub mod profile;
 
 /// Partition key attribute of every item.

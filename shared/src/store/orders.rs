@@ -1,0 +1,1017 @@
+//! Order items (R5–R8): orders, their messages, and the idempotency records
+//! of submissions. The orders and back-office functions may touch only
+//! items whose partition key starts with `ORDER#` or `IDEMPOTENCY#` (and
+//! read the catalog and profiles), and query only their own index (IAM
+//! `dynamodb:LeadingKeys`).
+//!
+//! | item | `pk` | `sk` | index keys | holds |
+//! |---|---|---|---|---|
+//! | order | `ORDER#<number>` | `ORDER` | `gsi1pk = CUSTOMER#<sub>`, `gsi2pk = PROVIDER#<id>`, both sort keys `<created_at>#<number>` | [`Order`], its status history inside |
+//! | message | `ORDER#<number>` | `HISTORY#<at>#<random>` | — | `kind = message` and a [`Message`] |
+//! | idempotency record | `IDEMPOTENCY#<sub>` | `KEY#<Idempotency-Key>` | — | `request_hash`, `number`, `created_at`, `expires_at` (TTL, +24 h) |
+//!
+//! Access patterns, each one request:
+//! - the card: one `Query` of `pk = ORDER#<number>`, the order and its
+//!   messages in time order;
+//! - a customer's orders, newest first: `Query` of index `gsi1`; a
+//!   provider's queue: `Query` of index `gsi2`; a status filter is a
+//!   `FilterExpression`, so a page may come back short while a next page
+//!   remains;
+//! - a change of status: one conditional `UpdateItem` of the order, which
+//!   appends to the history inside it, so the status and its history never
+//!   disagree, and of two conflicting changes only one passes its condition;
+//! - a message: one `TransactWriteItems`: a `ConditionCheck` that the order
+//!   exists, is the writer's and still takes messages, and the `Put` of the
+//!   message item;
+//! - a submission: a conditional `PutItem` of the idempotency record that
+//!   claims the key and an order number, then a conditional `PutItem` of the
+//!   order under that number. A retry, or a concurrent duplicate, finds the
+//!   claim and completes the same order, so a key makes one order however
+//!   the requests interleave or fail in between (R5.4).
+//!
+//! Why not one transaction for a submission and for a change of status: the
+//! local emulator (moto 5.2.5) copies the whole table at the start of
+//! every transaction and restores that copy when one of its conditions
+//! fails, wiping what concurrent requests wrote meanwhile: with two
+//! conflicting transactions, the winner's write was lost in 25 rounds out
+//! of 25. Single-item conditional writes are atomic there as on AWS, and
+//! the protocols above need nothing more.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::AsyncSleep;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::{PK, SK, StoreError};
+use crate::domain::order::{
+    Executor, Message, Order, OrderNumber, OrderStatus, Rating, ServiceRef, StatusChange, timestamp,
+};
+use crate::paging::StartKey;
+
+/// Prefix of the partition key of an order and its history.
+pub const ORDER_PK_PREFIX: &str = "ORDER#";
+/// Sort key of the order item.
+pub const ORDER_SK: &str = "ORDER";
+/// Prefix of the sort key of a message (and of later history items).
+pub const HISTORY_SK_PREFIX: &str = "HISTORY#";
+/// Prefix of a customer's partition of index `gsi1`.
+pub const CUSTOMER_PK_PREFIX: &str = "CUSTOMER#";
+/// Prefix of a provider's partition of index `gsi2`.
+pub const PROVIDER_PK_PREFIX: &str = "PROVIDER#";
+/// Prefix of the partition key of a customer's idempotency records.
+pub const IDEMPOTENCY_PK_PREFIX: &str = "IDEMPOTENCY#";
+/// Prefix of the sort key of an idempotency record.
+pub const IDEMPOTENCY_SK_PREFIX: &str = "KEY#";
+/// How long an `Idempotency-Key` keeps its order, in seconds.
+pub const IDEMPOTENCY_WINDOW_SECONDS: i64 = 24 * 60 * 60;
+/// `kind` of a message item.
+pub const MESSAGE_KIND: &str = "message";
+
+/// Numbers tried before a submission gives up; a collision of random
+/// numbers on one day is about one in a billion.
+const NUMBER_ATTEMPTS: usize = 3;
+/// Attempts of a write that DynamoDB refused for a concurrent transaction
+/// on the same item.
+const CONFLICT_ATTEMPTS: u32 = 5;
+
+type Item = HashMap<String, AttributeValue>;
+
+/// Partition key of order `number`.
+pub fn order_pk(number: &OrderNumber) -> String {
+    format!("{ORDER_PK_PREFIX}{number}")
+}
+
+/// Sort key of an order in both indexes: newest last, so a backward query
+/// lists newest first.
+pub fn list_sk(created_at: &str, number: &OrderNumber) -> String {
+    format!("{created_at}#{number}")
+}
+
+/// Whose orders a request reads or writes: a customer's own, or the queue
+/// of an executor's provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party<'a> {
+    /// The customer with this `sub`.
+    Customer(&'a str),
+    /// Executors of the provider with this id.
+    Provider(&'a str),
+}
+
+impl Party<'_> {
+    /// The party's partition of its index.
+    pub fn partition(&self) -> String {
+        match self {
+            Self::Customer(id) => format!("{CUSTOMER_PK_PREFIX}{id}"),
+            Self::Provider(id) => format!("{PROVIDER_PK_PREFIX}{id}"),
+        }
+    }
+
+    /// Whether `order` is the party's.
+    pub fn owns(&self, order: &Order) -> bool {
+        match self {
+            Self::Customer(id) => order.belongs_to(id),
+            Self::Provider(id) => order.is_for_provider(id),
+        }
+    }
+
+    fn index(&self) -> &'static str {
+        match self {
+            Self::Customer(_) => "gsi1",
+            Self::Provider(_) => "gsi2",
+        }
+    }
+
+    /// The attribute holding the party's partition on an order item.
+    fn partition_attribute(&self) -> &'static str {
+        match self {
+            Self::Customer(_) => "gsi1pk",
+            Self::Provider(_) => "gsi2pk",
+        }
+    }
+}
+
+/// An order with its messages: everything its card shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Card {
+    /// The order, its status history inside.
+    pub order: Order,
+    /// Its messages, oldest first.
+    pub messages: Vec<Message>,
+}
+
+/// One order of a list: what the list shows of it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OrderSummary {
+    /// The number.
+    pub number: OrderNumber,
+    /// The service.
+    pub service: ServiceRef,
+    /// Catalog id of the provider.
+    pub provider_id: String,
+    /// Russian name of the provider.
+    pub provider_name: String,
+    /// The current status.
+    pub status: OrderStatus,
+    /// «Тема заявки».
+    pub subject: String,
+    /// When it was submitted.
+    pub created_at: String,
+    /// When its status last changed.
+    pub updated_at: String,
+    /// When the provider expects to finish it, if it said.
+    pub expected_completion: Option<String>,
+}
+
+impl std::fmt::Debug for OrderSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrderSummary")
+            .field("number", &self.number)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// The orders of the page, newest first; fewer than asked, even none,
+    /// when a filter left some out.
+    pub orders: Vec<OrderSummary>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<StartKey>,
+}
+
+/// What a submission came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Submitted {
+    /// A new order.
+    Created(Order),
+    /// The order an earlier request with the same key and the same content
+    /// made.
+    Replayed(Order),
+    /// The key was used for a different request within the window.
+    KeyReused,
+}
+
+/// A submission to store.
+#[derive(Debug, Clone, Copy)]
+pub struct Submission<'a> {
+    /// The customer's `sub`.
+    pub customer_id: &'a str,
+    /// The `Idempotency-Key`.
+    pub key: &'a str,
+    /// SHA-256 of the canonical request, hex.
+    pub request_hash: &'a str,
+    /// When it arrived.
+    pub now: OffsetDateTime,
+}
+
+/// A change of status to store.
+#[derive(Debug, Clone, Copy)]
+pub struct StatusUpdate<'a> {
+    /// The history entry; its `from` is the status the write requires.
+    pub change: &'a StatusChange,
+    /// The executor who takes the order, at «В работе».
+    pub executor: Option<&'a Executor>,
+    /// The expected completion date, `YYYY-MM-DD`, when one was given.
+    pub expected_completion: Option<&'a str>,
+}
+
+/// The order item as written: the order with its keys.
+#[derive(Serialize)]
+struct OrderItem<'a> {
+    pk: String,
+    sk: &'static str,
+    gsi1pk: String,
+    gsi1sk: String,
+    gsi2pk: String,
+    gsi2sk: String,
+    #[serde(flatten)]
+    order: &'a Order,
+}
+
+impl<'a> OrderItem<'a> {
+    fn new(order: &'a Order) -> Self {
+        let sort = list_sk(&order.created_at, &order.number);
+        Self {
+            pk: order_pk(&order.number),
+            sk: ORDER_SK,
+            gsi1pk: Party::Customer(&order.customer_id).partition(),
+            gsi1sk: sort.clone(),
+            gsi2pk: Party::Provider(&order.provider.id).partition(),
+            gsi2sk: sort,
+            order,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct MessageItem<'a> {
+    pk: String,
+    sk: String,
+    kind: &'static str,
+    #[serde(flatten)]
+    message: &'a Message,
+}
+
+#[derive(Deserialize)]
+struct HistoryKind {
+    kind: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct IdempotencyItem {
+    pk: String,
+    sk: String,
+    request_hash: String,
+    number: OrderNumber,
+    created_at: String,
+    expires_at: i64,
+}
+
+/// What a list page reads of an order (its projection).
+#[derive(Deserialize)]
+struct SummaryItem {
+    number: OrderNumber,
+    service: ServiceRef,
+    provider: ProviderName,
+    status: OrderStatus,
+    form: SubjectOnly,
+    created_at: String,
+    updated_at: String,
+    #[serde(default)]
+    expected_completion: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ProviderName {
+    id: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct SubjectOnly {
+    subject: String,
+}
+
+/// The attributes a list reads, with the names they stand for. `name` and
+/// `status` are reserved words of DynamoDB, so every name goes through a
+/// placeholder.
+const SUMMARY_PROJECTION: &str = "#number, #service, #provider.#id, #provider.#name, #status, \
+     #form.#subject, #created_at, #updated_at, #expected_completion";
+const SUMMARY_NAMES: [(&str, &str); 11] = [
+    ("#number", "number"),
+    ("#service", "service"),
+    ("#provider", "provider"),
+    ("#id", "id"),
+    ("#name", "name"),
+    ("#status", "status"),
+    ("#form", "form"),
+    ("#subject", "subject"),
+    ("#created_at", "created_at"),
+    ("#updated_at", "updated_at"),
+    ("#expected_completion", "expected_completion"),
+];
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(value).map_err(|e| StoreError::Malformed(e.to_string()))
+}
+
+fn to_value<T: Serialize>(value: &T) -> Result<AttributeValue, StoreError> {
+    serde_dynamo::to_attribute_value(value).map_err(|e| StoreError::Malformed(e.to_string()))
+}
+
+fn from_item<T: for<'de> Deserialize<'de>>(item: Item, what: &str) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(format!("{what}: {e}")))
+}
+
+fn is_condition_failure<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
+    error.code() == Some("ConditionalCheckFailedException")
+}
+
+fn is_transaction_conflict<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
+    error.code() == Some("TransactionConflictException")
+}
+
+/// The order items of one table.
+#[derive(Debug, Clone)]
+pub struct OrdersTable {
+    client: Client,
+    table: String,
+}
+
+impl OrdersTable {
+    /// Order items of `table`, read and written through `client`.
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// Stores a submission once per key (R5.4): claims `submission.key` with
+    /// a number from `next_number`, then creates the order `build` makes for
+    /// that number and time of submission. A key already claimed with the
+    /// same request hash gives back its order (creating it if the request
+    /// that claimed it stopped before); with another hash, `KeyReused`.
+    pub async fn submit<N, B>(
+        &self,
+        submission: Submission<'_>,
+        mut next_number: N,
+        build: B,
+    ) -> Result<Submitted, StoreError>
+    where
+        N: FnMut() -> OrderNumber + Send,
+        B: Fn(&OrderNumber, &str) -> Order + Send + Sync,
+    {
+        let (mut record, claimed) = match self.claim(&submission, next_number()).await? {
+            Claim::Won(record) => (record, true),
+            Claim::Held(record) if record.request_hash != submission.request_hash => {
+                return Ok(Submitted::KeyReused);
+            }
+            Claim::Held(record) => (record, false),
+        };
+        for _ in 0..NUMBER_ATTEMPTS {
+            let order = build(&record.number, &record.created_at);
+            if self.put_new(&order).await? {
+                return Ok(if claimed {
+                    Submitted::Created(order)
+                } else {
+                    Submitted::Replayed(order)
+                });
+            }
+            let existing = self
+                .get(&record.number)
+                .await?
+                .ok_or_else(|| StoreError::Malformed("an order vanished".into()))?;
+            if existing.belongs_to(submission.customer_id)
+                && existing.idempotency_key == submission.key
+            {
+                // A concurrent request with the same key created it first.
+                return Ok(if claimed {
+                    Submitted::Created(existing)
+                } else {
+                    Submitted::Replayed(existing)
+                });
+            }
+            tracing::warn!(number = %record.number, "order number taken; drawing another");
+            record = self.renumber(&submission, record, next_number()).await?;
+        }
+        Err(StoreError::Refused(format!(
+            "no free order number in {NUMBER_ATTEMPTS} attempts"
+        )))
+    }
+
+    /// Claims the key of `submission` for `number`, unless a live record
+    /// holds it already.
+    async fn claim(
+        &self,
+        submission: &Submission<'_>,
+        number: OrderNumber,
+    ) -> Result<Claim, StoreError> {
+        let now = submission.now.unix_timestamp();
+        let record = IdempotencyItem {
+            pk: format!("{IDEMPOTENCY_PK_PREFIX}{}", submission.customer_id),
+            sk: format!("{IDEMPOTENCY_SK_PREFIX}{}", submission.key),
+            request_hash: submission.request_hash.to_string(),
+            number,
+            created_at: timestamp(submission.now),
+            expires_at: now + IDEMPOTENCY_WINDOW_SECONDS,
+        };
+        // A record past its window that TTL has not yet removed frees its key.
+        for _ in 0..2 {
+            let written = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(to_item(&record)?))
+                .condition_expression("attribute_not_exists(#pk) OR #expires_at < :now")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#expires_at", "expires_at")
+                .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+                .send()
+                .await;
+            match written {
+                Ok(_) => return Ok(Claim::Won(record)),
+                Err(error) if is_condition_failure(&error) => {}
+                Err(error) => return Err(error.into()),
+            }
+            if let Some(held) = self.record(&record.pk, &record.sk).await? {
+                return Ok(Claim::Held(held));
+            }
+            // Expired and removed between the two calls: claim again.
+        }
+        Err(StoreError::Refused(
+            "an idempotency record comes and goes".into(),
+        ))
+    }
+
+    async fn record(&self, pk: &str, sk: &str) -> Result<Option<IdempotencyItem>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(PK, s(pk))
+            .key(SK, s(sk))
+            .consistent_read(true)
+            .send()
+            .await?;
+        output
+            .item
+            .map(|item| from_item(item, "idempotency record"))
+            .transpose()
+    }
+
+    /// Points the claim of `submission` at `fresh` instead of the number
+    /// another order took; answers the record as it then stands (another
+    /// request may have renumbered it first).
+    async fn renumber(
+        &self,
+        submission: &Submission<'_>,
+        record: IdempotencyItem,
+        fresh: OrderNumber,
+    ) -> Result<IdempotencyItem, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(&record.pk))
+            .key(SK, s(&record.sk))
+            .update_expression("SET #number = :fresh")
+            .condition_expression("#number = :taken AND #request_hash = :hash")
+            .expression_attribute_names("#number", "number")
+            .expression_attribute_names("#request_hash", "request_hash")
+            .expression_attribute_values(":fresh", s(fresh.as_str()))
+            .expression_attribute_values(":taken", s(record.number.as_str()))
+            .expression_attribute_values(":hash", s(submission.request_hash))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(IdempotencyItem {
+                number: fresh,
+                ..record
+            }),
+            Err(error) if is_condition_failure(&error) => self
+                .record(&record.pk, &record.sk)
+                .await?
+                .ok_or_else(|| StoreError::Malformed("an idempotency record vanished".into())),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Writes `order` unless an item with its number exists; `false` then.
+    async fn put_new(&self, order: &Order) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&OrderItem::new(order))?))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(error) if is_condition_failure(&error) => Ok(false),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Order `number`, whoever it belongs to; `None` when there is none.
+    pub async fn get(&self, number: &OrderNumber) -> Result<Option<Order>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(PK, s(order_pk(number)))
+            .key(SK, s(ORDER_SK))
+            .consistent_read(true)
+            .send()
+            .await?;
+        output.item.map(|item| from_item(item, "order")).transpose()
+    }
+
+    /// Order `number` with its messages, read with one `Query` (continued
+    /// only if the messages outgrow the 1 MB of one answer).
+    pub async fn card(&self, number: &OrderNumber) -> Result<Option<Card>, StoreError> {
+        let mut order = None;
+        let mut messages = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_values(":pk", s(order_pk(number)))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await?;
+            for item in output.items.unwrap_or_default() {
+                let sk = match item.get(SK) {
+                    Some(AttributeValue::S(sk)) => sk.clone(),
+                    _ => return Err(StoreError::Malformed("an item without sk".into())),
+                };
+                if sk == ORDER_SK {
+                    order = Some(from_item::<Order>(item, "order")?);
+                } else if sk.starts_with(HISTORY_SK_PREFIX) {
+                    let kind: HistoryKind = from_item(item.clone(), "history entry")?;
+                    // Kinds a later version adds are not shown by this one.
+                    if kind.kind == MESSAGE_KIND {
+                        messages.push(from_item::<Message>(item, "message")?);
+                    }
+                }
+            }
+            start = output.last_evaluated_key.filter(|key| !key.is_empty());
+            if start.is_none() {
+                break;
+            }
+        }
+        Ok(order.map(|order| Card { order, messages }))
+    }
+
+    /// One page of `party`'s orders, newest first: at most `limit` orders
+    /// read, those in `statuses` kept (all when empty), starting after
+    /// `start`.
+    pub async fn page(
+        &self,
+        party: Party<'_>,
+        statuses: &[OrderStatus],
+        limit: i32,
+        start: Option<&StartKey>,
+    ) -> Result<Page, StoreError> {
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(party.index())
+            .key_condition_expression("#owner = :owner")
+            .expression_attribute_names("#owner", party.partition_attribute())
+            .expression_attribute_values(":owner", s(party.partition()))
+            .scan_index_forward(false)
+            .limit(limit)
+            .projection_expression(SUMMARY_PROJECTION);
+        for (placeholder, name) in SUMMARY_NAMES {
+            query = query.expression_attribute_names(placeholder, name);
+        }
+        if !statuses.is_empty() {
+            let placeholders: Vec<String> =
+                (0..statuses.len()).map(|i| format!(":status{i}")).collect();
+            query = query.filter_expression(format!("#status IN ({})", placeholders.join(", ")));
+            for (placeholder, status) in placeholders.iter().zip(statuses) {
+                query = query.expression_attribute_values(placeholder, s(status.as_str()));
+            }
+        }
+        if let Some(start) = start {
+            let key = start.iter().map(|(k, v)| (k.clone(), s(v))).collect();
+            query = query.set_exclusive_start_key(Some(key));
+        }
+        let output = query.send().await?;
+
+        let orders = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| from_item::<SummaryItem>(item, "order summary").map(SummaryItem::into))
+            .collect::<Result<_, _>>()?;
+        let next = output
+            .last_evaluated_key
+            .filter(|key| !key.is_empty())
+            .map(|key| {
+                key.into_iter()
+                    .map(|(name, value)| match value {
+                        AttributeValue::S(text) => Ok((name, text)),
+                        _ => Err(StoreError::Malformed(format!("key {name} is not a string"))),
+                    })
+                    .collect::<Result<StartKey, _>>()
+            })
+            .transpose()?;
+        Ok(Page { orders, next })
+    }
+
+    /// Moves order `number` from `update.change.from` to `update.change.to`
+    /// if it is `party`'s and still in that status, appending the change to
+    /// its history; `false` when the order is not in that status (any more)
+    /// or not the party's.
+    pub async fn change_status(
+        &self,
+        number: &OrderNumber,
+        party: Party<'_>,
+        update: StatusUpdate<'_>,
+    ) -> Result<bool, StoreError> {
+        let change = update.change;
+        let from = change
+            .from
+            .ok_or_else(|| StoreError::Refused("a change of status needs its source".into()))?;
+        let mut set = vec![
+            "#status = :to",
+            "#version = #version + :one",
+            "#updated_at = :at",
+            "#history = list_append(#history, :change)",
+        ];
+        let mut names = vec![
+            ("#status", "status"),
+            ("#version", "version"),
+            ("#updated_at", "updated_at"),
+            ("#history", "status_history"),
+            ("#owner", party.partition_attribute()),
+        ];
+        let mut values = vec![
+            (":to", s(change.to.as_str())),
+            (":from", s(from.as_str())),
+            (":one", AttributeValue::N("1".into())),
+            (":at", s(&change.at)),
+            (":change", AttributeValue::L(vec![to_value(change)?])),
+            (":owner", s(party.partition())),
+        ];
+        if let Some(executor) = update.executor {
+            set.push("#executor = :executor");
+            names.push(("#executor", "executor"));
+            values.push((":executor", to_value(executor)?));
+        }
+        if let Some(date) = update.expected_completion {
+            set.push("#expected = :expected");
+            names.push(("#expected", "expected_completion"));
+            values.push((":expected", s(date)));
+        }
+        if let Some(reason) = &change.reason {
+            let attribute = match change.to {
+                OrderStatus::Rejected => "rejection_reason",
+                _ => "cancel_reason",
+            };
+            set.push("#reason = :reason");
+            names.push(("#reason", attribute));
+            values.push((":reason", s(reason)));
+        }
+        let expression = format!("SET {}", set.join(", "));
+        let condition = "#status = :from AND #owner = :owner";
+        self.conditional_update(number, &expression, condition, &names, values)
+            .await
+    }
+
+    /// Records the customer's `rating` of order `number` if it is theirs,
+    /// done and not rated yet; `false` otherwise.
+    pub async fn rate(
+        &self,
+        number: &OrderNumber,
+        customer_id: &str,
+        rating: &Rating,
+    ) -> Result<bool, StoreError> {
+        let customer = Party::Customer(customer_id);
+        let names = [
+            ("#rating", "rating"),
+            ("#updated_at", "updated_at"),
+            ("#status", "status"),
+            ("#owner", customer.partition_attribute()),
+        ];
+        let values = vec![
+            (":rating", to_value(rating)?),
+            (":at", s(&rating.rated_at)),
+            (":done", s(OrderStatus::Done.as_str())),
+            (":owner", s(customer.partition())),
+        ];
+        self.conditional_update(
+            number,
+            "SET #rating = :rating, #updated_at = :at",
+            "#owner = :owner AND #status = :done AND attribute_not_exists(#rating)",
+            &names,
+            values,
+        )
+        .await
+    }
+
+    /// One conditional `UpdateItem` of order `number`; `false` when the
+    /// condition does not hold. Retried when DynamoDB refuses it for a
+    /// transaction in flight on the same order (a message being written).
+    async fn conditional_update(
+        &self,
+        number: &OrderNumber,
+        expression: &str,
+        condition: &str,
+        names: &[(&str, &str)],
+        values: Vec<(&str, AttributeValue)>,
+    ) -> Result<bool, StoreError> {
+        let names: HashMap<String, String> = names
+            .iter()
+            .map(|(placeholder, name)| (placeholder.to_string(), name.to_string()))
+            .collect();
+        let values: HashMap<String, AttributeValue> = values
+            .into_iter()
+            .map(|(placeholder, value)| (placeholder.to_string(), value))
+            .collect();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key(PK, s(order_pk(number)))
+                .key(SK, s(ORDER_SK))
+                .update_expression(expression)
+                .condition_expression(condition)
+                .set_expression_attribute_names(Some(names.clone()))
+                .set_expression_attribute_values(Some(values.clone()))
+                .send()
+                .await;
+            match result {
+                Ok(_) => return Ok(true),
+                Err(error) if is_condition_failure(&error) => return Ok(false),
+                Err(error) if is_transaction_conflict(&error) && attempt < CONFLICT_ATTEMPTS => {
+                    self.back_off(attempt).await;
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+
+    /// Adds `message` to order `number` if the order is `party`'s and still
+    /// takes messages; `false` otherwise. One transaction checks the order
+    /// and writes the message, so no message lands on an order cancelled or
+    /// rejected at the same moment.
+    pub async fn add_message(
+        &self,
+        number: &OrderNumber,
+        party: Party<'_>,
+        message: &Message,
+    ) -> Result<bool, StoreError> {
+        let suffix: u32 = rand::rng().random();
+        let item = MessageItem {
+            pk: order_pk(number),
+            sk: format!("{HISTORY_SK_PREFIX}{}#{suffix:08x}", message.at),
+            kind: MESSAGE_KIND,
+            message,
+        };
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .key(PK, s(order_pk(number)))
+            .key(SK, s(ORDER_SK))
+            .condition_expression("#owner = :owner AND NOT #status IN (:cancelled, :rejected)")
+            .expression_attribute_names("#owner", party.partition_attribute())
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":owner", s(party.partition()))
+            .expression_attribute_values(":cancelled", s(OrderStatus::Cancelled.as_str()))
+            .expression_attribute_values(":rejected", s(OrderStatus::Rejected.as_str()))
+            .build()
+            .map_err(|e| StoreError::Malformed(e.to_string()))?;
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&item)?))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .map_err(|e| StoreError::Malformed(e.to_string()))?;
+        let items = vec![
+            TransactWriteItem::builder().condition_check(check).build(),
+            TransactWriteItem::builder().put(put).build(),
+        ];
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .send()
+                .await;
+            let error = match result {
+                Ok(_) => return Ok(true),
+                Err(error) => error,
+            };
+            let reasons: Vec<String> = error
+                .as_service_error()
+                .filter(|e| e.is_transaction_canceled_exception())
+                .map(|e| match e {
+                    aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(cancelled) => cancelled
+                        .cancellation_reasons()
+                        .iter()
+                        .filter_map(|r| r.code().map(str::to_string))
+                        .collect(),
+                    _ => Vec::new(),
+                })
+                .unwrap_or_default();
+            if reasons.iter().any(|code| code == "ConditionalCheckFailed") {
+                return Ok(false);
+            }
+            let conflict = reasons.iter().any(|code| code == "TransactionConflict")
+                || is_transaction_conflict(&error);
+            if conflict && attempt < CONFLICT_ATTEMPTS {
+                self.back_off(attempt).await;
+                continue;
+            }
+            return Err(error.into());
+        }
+    }
+
+    /// Waits a little, longer with each `attempt`, with jitter so that
+    /// concurrent writers part.
+    async fn back_off(&self, attempt: u32) {
+        let millis = rand::rng().random_range(10..40) * u64::from(attempt);
+        if let Some(sleep) = self.client.config().sleep_impl() {
+            sleep.sleep(Duration::from_millis(millis)).await;
+        }
+    }
+}
+
+/// The state of a key after a claim.
+enum Claim {
+    /// This request claimed it.
+    Won(IdempotencyItem),
+    /// An earlier or concurrent request holds it.
+    Held(IdempotencyItem),
+}
+
+impl From<SummaryItem> for OrderSummary {
+    fn from(item: SummaryItem) -> Self {
+        Self {
+            number: item.number,
+            service: item.service,
+            provider_id: item.provider.id,
+            provider_name: item.provider.name,
+            status: item.status,
+            subject: item.form.subject,
+            created_at: item.created_at,
+            updated_at: item.updated_at,
+            expected_completion: item.expected_completion,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::order::{
+        Actor, Contact, OrderContent, ProviderRef, Role, ServiceRef, StatusChange,
+    };
+
+    fn order() -> Order {
+        Order {
+            number: OrderNumber::parse("261204-7KQ2MX").unwrap(),
+            customer_id: "sub-1".into(),
+            idempotency_key: "key-1".into(),
+            service: ServiceRef {
+                id: "ata-carnet".into(),
+                title: "Карнет АТА".into(),
+            },
+            provider: ProviderRef {
+                id: "chamber-moscow".into(),
+                name: "Московская ТПП".into(),
+                kind: "chamber".into(),
+                city: "Москва".into(),
+            },
+            form: OrderContent {
+                subject: "Карнет".into(),
+                text: "Прошу оформить карнет.".into(),
+                contact: Contact {
+                    first_name: "Иван".into(),
+                    last_name: "Петров".into(),
+                    patronymic: None,
+                    email: "ivan@example.ru".into(),
+                    phone: "+79001234567".into(),
+                    organization: Some("ООО «Ромашка»".into()),
+                },
+            },
+            status: OrderStatus::Submitted,
+            status_history: vec![StatusChange {
+                at: "2026-12-04T10:00:00.000Z".into(),
+                actor: Actor::customer("sub-1"),
+                from: None,
+                to: OrderStatus::Submitted,
+                reason: None,
+            }],
+            created_at: "2026-12-04T10:00:00.000Z".into(),
+            updated_at: "2026-12-04T10:00:00.000Z".into(),
+            version: 1,
+            executor: None,
+            expected_completion: None,
+            cancel_reason: None,
+            rejection_reason: None,
+            rating: None,
+        }
+    }
+
+    #[test]
+    fn the_order_item_carries_both_index_keys_and_reads_back() {
+        let order = order();
+        let item = to_item(&OrderItem::new(&order)).unwrap();
+        assert_eq!(item[PK], s("ORDER#261204-7KQ2MX"));
+        assert_eq!(item[SK], s("ORDER"));
+        assert_eq!(item["gsi1pk"], s("CUSTOMER#sub-1"));
+        assert_eq!(item["gsi2pk"], s("PROVIDER#chamber-moscow"));
+        let sort = s("2026-12-04T10:00:00.000Z#261204-7KQ2MX");
+        assert_eq!(item["gsi1sk"], sort);
+        assert_eq!(item["gsi2sk"], sort);
+        assert_eq!(item["status"], s("submitted"));
+        assert_eq!(item["version"], AttributeValue::N("1".into()));
+        assert!(!item.contains_key("executor"), "absent, not null");
+        let AttributeValue::L(history) = &item["status_history"] else {
+            panic!("the history is a list");
+        };
+        assert_eq!(history.len(), 1);
+        let back: Order = from_item(item, "order").unwrap();
+        assert_eq!(back, order);
+    }
+
+    #[test]
+    fn a_message_item_sorts_by_time_under_the_order() {
+        let message = Message {
+            at: "2026-12-04T10:05:00.000Z".into(),
+            author: Actor {
+                role: Role::Executor,
+                id: "executor-1".into(),
+                name: Some("Сидоров Пётр".into()),
+            },
+            subject: "Уточнение по заявке".into(),
+            text: "Пришлите, пожалуйста, список образцов.".into(),
+        };
+        let item = to_item(&MessageItem {
+            pk: order_pk(&order().number),
+            sk: format!("{HISTORY_SK_PREFIX}{}#0000002a", message.at),
+            kind: MESSAGE_KIND,
+            message: &message,
+        })
+        .unwrap();
+        assert_eq!(item["kind"], s("message"));
+        assert!(matches!(&item[SK], AttributeValue::S(sk) if sk.as_str() < ORDER_SK));
+        let kind: HistoryKind = from_item(item.clone(), "kind").unwrap();
+        assert_eq!(kind.kind, MESSAGE_KIND);
+        let back: Message = from_item(item, "message").unwrap();
+        assert_eq!(back, message);
+    }
+
+    #[test]
+    fn parties_read_their_own_index() {
+        let customer = Party::Customer("sub-1");
+        let provider = Party::Provider("chamber-moscow");
+        assert_eq!(customer.partition(), "CUSTOMER#sub-1");
+        assert_eq!(provider.partition(), "PROVIDER#chamber-moscow");
+        assert_eq!(customer.index(), "gsi1");
+        assert_eq!(provider.index(), "gsi2");
+        assert!(customer.owns(&order()));
+        assert!(provider.owns(&order()));
+        assert!(!Party::Customer("sub-2").owns(&order()));
+        assert!(!Party::Provider("chamber-spb").owns(&order()));
+    }
+
+    #[test]
+    fn every_projected_attribute_has_its_placeholder() {
+        for placeholder in SUMMARY_PROJECTION.split([',', '.']).map(str::trim) {
+            assert!(
+                SUMMARY_NAMES.iter().any(|(p, _)| *p == placeholder),
+                "{placeholder}"
+            );
+        }
+    }
+}
