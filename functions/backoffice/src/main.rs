@@ -1,1 +1,11 @@
-fn main() {}
+//! The `backoffice` function: executors' queue and workflow under
+//! `/executor/orders`.
+
+use cabinet::handlers::backoffice::BackofficeApi;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    cabinet::runtime::init_logging();
+    let api = BackofficeApi::from_env().await?;
+    cabinet::runtime::serve(api).await
+}

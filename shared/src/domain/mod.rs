@@ -4,6 +4,7 @@
 pub mod email;
 pub mod order;
 pub mod order_form;
+pub mod order_view;
 pub mod password;
 pub mod person;
 pub mod phone;

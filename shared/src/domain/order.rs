@@ -9,9 +9,12 @@
 
 use std::fmt;
 
+use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use time::macros::{format_description, offset};
 use time::{Date, OffsetDateTime};
+
+use crate::error::ApiError;
 
 /// Status of an order (R8.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -579,6 +582,88 @@ impl fmt::Debug for Message {
     }
 }
 
+/// An order with its messages: everything its card shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Card {
+    /// The order, its status history inside.
+    pub order: Order,
+    /// Its messages, oldest first.
+    pub messages: Vec<Message>,
+}
+
+/// One order of a list: what the list shows of it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OrderSummary {
+    /// The number.
+    pub number: OrderNumber,
+    /// The service.
+    pub service: ServiceRef,
+    /// Catalog id of the provider.
+    pub provider_id: String,
+    /// Russian name of the provider.
+    pub provider_name: String,
+    /// The current status.
+    pub status: OrderStatus,
+    /// «Тема заявки».
+    pub subject: String,
+    /// When it was submitted.
+    pub created_at: String,
+    /// When its status last changed.
+    pub updated_at: String,
+    /// When the provider expects to finish it, if it said.
+    pub expected_completion: Option<String>,
+}
+
+impl fmt::Debug for OrderSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OrderSummary")
+            .field("number", &self.number)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+// ---------------------------------------------------------------- problems
+
+/// 404 of an order that does not exist or is not the caller's: the same
+/// answer, so nobody learns of others' orders.
+pub fn order_not_found() -> ApiError {
+    ApiError::not_found("Заявка не найдена. Проверьте номер заявки.")
+}
+
+/// 409 of a transition the current status does not allow.
+pub fn status_conflict(refused: TransitionRefused) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, "status_conflict", refused.detail())
+}
+
+/// 409 for a change that lost to a concurrent one: the current status
+/// either forbids it now, or the caller should look again before repeating.
+pub fn changed_meanwhile(transition: Transition, current: OrderStatus) -> ApiError {
+    match transition.apply(current) {
+        Err(refused) => status_conflict(refused),
+        Ok(_) => ApiError::new(
+            StatusCode::CONFLICT,
+            "status_conflict",
+            format!(
+                "Статус заявки только что изменился: теперь она «{}». Обновите карточку заявки и повторите действие, если оно ещё нужно.",
+                current.title()
+            ),
+        ),
+    }
+}
+
+/// 409 of a message to an order that no longer takes messages.
+pub fn order_closed(status: OrderStatus) -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "order_closed",
+        format!(
+            "Заявка в статусе «{}»: сообщения по ней больше не принимаются.",
+            status.title()
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -830,6 +915,19 @@ mod tests {
         assert!(!order.belongs_to("customer-2"));
         assert!(order.is_for_provider("chamber-moscow"));
         assert!(!order.is_for_provider("chamber-spb"));
+    }
+
+    #[test]
+    fn a_lost_race_names_the_status_that_won() {
+        let error = changed_meanwhile(Transition::Cancel, OrderStatus::Done);
+        assert_eq!(error.status, StatusCode::CONFLICT);
+        assert_eq!(error.code, "status_conflict");
+        assert!(error.detail.contains("«Выполнена»"));
+        // Cancelling is still possible from «В работе», but the customer
+        // asked to cancel a new order: they decide again.
+        let error = changed_meanwhile(Transition::Cancel, OrderStatus::InProgress);
+        assert_eq!(error.code, "status_conflict");
+        assert!(error.detail.contains("«В работе»"));
     }
 
     #[test]

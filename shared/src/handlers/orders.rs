@@ -1,1 +1,578 @@
-//! Placeholder
+//! The customer's orders (R5–R7), behind a verified bearer access token.
+//!
+//! | route | body | answer |
+//! |---|---|---|
+//! | `POST /orders` + `Idempotency-Key` | [`OrderForm`] | 201 [`CreatedView`], `Location` |
+//! | `GET /orders?status=a,b&limit=&cursor=` | — | 200 [`ListView`] |
+//! | `GET /orders/{number}` | — | 200 [`CardView`] |
+//! | `POST /orders/{number}/cancel` | [`CancelForm`] or nothing | 200 [`CardView`] |
+//! | `POST /orders/{number}/messages` | [`MessageForm`] | 201 [`HistoryView::Message`] |
+//! | `POST /orders/{number}/rating` | [`RatingForm`] | 201 [`RatingView`] |
+//!
+//! A customer sees and acts on their own orders only (R7.7): another
+//! customer's order is answered exactly like a missing one, 404.
+
+use http::{HeaderValue, Method, StatusCode, header};
+use lambda_http::{Body, Request, Response};
+use rand::Rng;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::config::{self, MissingVariable};
+use crate::domain::order::{
+    Actor, Card, Message, Order, OrderContent, OrderNumber, OrderStatus, ProviderRef, Rating,
+    ServiceRef, StatusChange, Transition, changed_meanwhile, order_closed, order_not_found,
+    status_conflict, timestamp,
+};
+use crate::domain::order_form::{
+    CancelForm, IdempotencyKey, MessageForm, OrderDraft, OrderForm, RatingForm, not_offered,
+    parse_page_size, parse_status_filter,
+};
+use crate::domain::order_view::{
+    CardView, CreatedView, HistoryView, ListView, RatingView, SummaryView, Viewer,
+};
+use crate::error::ApiError;
+use crate::http::{ApiResult, bearer_token, json, json_body, path_segments, query_param};
+use crate::identity::{Identity, TokenVerifier, VerifierConfig, VerifierSetupError};
+use crate::paging::{CursorKey, CursorKeyError, CursorScope};
+use crate::runtime::Handler;
+use crate::store::catalog::CatalogTable;
+use crate::store::orders::{OrdersTable, Party, StatusUpdate, Submission, Submitted};
+use crate::store::profile::ProfileTable;
+
+/// Header that makes a submission safe to repeat (R5.4).
+pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
+/// Header of a 201 that repeats an earlier submission's answer.
+pub const IDEMPOTENT_REPLAYED_HEADER: &str = "idempotent-replayed";
+
+/// The handler of the orders function.
+pub struct OrdersApi {
+    orders: OrdersTable,
+    catalog: CatalogTable,
+    profiles: ProfileTable,
+    verifier: TokenVerifier,
+    cursors: CursorKey,
+}
+
+/// The function cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// A required variable is not set.
+    #[error(transparent)]
+    Missing(#[from] MissingVariable),
+    /// The cursor signing key is missing or weak.
+    #[error(transparent)]
+    CursorKey(#[from] CursorKeyError),
+    /// The token verifier could not be built.
+    #[error(transparent)]
+    Verifier(#[from] VerifierSetupError),
+}
+
+enum Route {
+    Orders,
+    Card(String),
+    Cancel(String),
+    Messages(String),
+    Rating(String),
+}
+
+impl OrdersApi {
+    /// The handler keeping orders in `table` through `db`, reading the
+    /// catalog and profiles from the same table, accepting the tokens
+    /// `verifier` accepts and signing cursors with `cursors`.
+    pub fn new(
+        db: aws_sdk_dynamodb::Client,
+        table: String,
+        verifier: TokenVerifier,
+        cursors: CursorKey,
+    ) -> Self {
+        Self {
+            orders: OrdersTable::new(db.clone(), table.clone()),
+            catalog: CatalogTable::new(db.clone(), table.clone()),
+            profiles: ProfileTable::new(db, table),
+            verifier,
+            cursors,
+        }
+    }
+
+    /// The handler configured from the environment: `TABLE_NAME`,
+    /// `CURSOR_KEY`, `USER_POOL_ID`, `USER_POOL_CLIENT_ID`, `AWS_REGION`, and
+    /// on the local stack `COGNITO_JWKS_URL`.
+    pub async fn from_env() -> Result<Self, SetupError> {
+        let table = config::required("TABLE_NAME")?;
+        let cursors = CursorKey::from_env()?;
+        let verifier = TokenVerifier::new(VerifierConfig::from_env()?)?;
+        let sdk = config::aws().await;
+        Ok(Self::new(
+            aws_sdk_dynamodb::Client::new(&sdk),
+            table,
+            verifier,
+            cursors,
+        ))
+    }
+
+    async fn answer(&self, request: &Request) -> ApiResult {
+        let segments = path_segments(request);
+        let route = match segments.as_slice() {
+            [orders] if orders == "orders" => Route::Orders,
+            [orders, number] if orders == "orders" => Route::Card(number.clone()),
+            [orders, number, action] if orders == "orders" => match action.as_str() {
+                "cancel" => Route::Cancel(number.clone()),
+                "messages" => Route::Messages(number.clone()),
+                "rating" => Route::Rating(number.clone()),
+                _ => return Err(unknown_path()),
+            },
+            _ => return Err(unknown_path()),
+        };
+        match (route, request.method()) {
+            (Route::Orders, &Method::POST) => self.submit(request).await,
+            (Route::Orders, &Method::GET) => self.list(request).await,
+            (Route::Card(number), &Method::GET) => self.card(request, &number).await,
+            (Route::Cancel(number), &Method::POST) => self.cancel(request, &number).await,
+            (Route::Messages(number), &Method::POST) => self.message(request, &number).await,
+            (Route::Rating(number), &Method::POST) => self.rate(request, &number).await,
+            _ => Err(ApiError::method_not_allowed()),
+        }
+    }
+
+    /// `POST /orders` (R5): the order for one service at one provider.
+    async fn submit(&self, request: &Request) -> ApiResult {
+        let identity = self.identify(request).await?;
+        let key = IdempotencyKey::parse(
+            request
+                .headers()
+                .get(IDEMPOTENCY_KEY_HEADER)
+                .map(|value| value.to_str().unwrap_or("\u{fffd}")),
+        )?;
+        let form: OrderForm = json_body(request)?;
+        let draft = form.parse()?;
+        let request_hash = hex_sha256(&draft.canonical());
+
+        let (service, provider) = self.offer(&draft).await?;
+        let contact = if draft.contact.is_complete() {
+            draft.contact.complete(None)?
+        } else {
+            let profile = self.profiles.get(&identity.user_id).await?;
+            draft
+                .contact
+                .complete(profile.as_ref().map(|stored| &stored.profile))?
+        };
+        let content = OrderContent {
+            subject: draft.subject.into_inner(),
+            text: draft.text.into_inner(),
+            contact,
+        };
+        let now = OffsetDateTime::now_utc();
+        let submission = Submission {
+            customer_id: &identity.user_id,
+            key: key.as_str(),
+            request_hash: &request_hash,
+            now,
+        };
+        let build = |number: &OrderNumber, created_at: &str| Order {
+            number: number.clone(),
+            customer_id: identity.user_id.clone(),
+            idempotency_key: key.as_str().to_string(),
+            service: service.clone(),
+            provider: provider.clone(),
+            form: content.clone(),
+            status: OrderStatus::Submitted,
+            status_history: vec![StatusChange {
+                at: created_at.to_string(),
+                actor: Actor::customer(&identity.user_id),
+                from: None,
+                to: OrderStatus::Submitted,
+                reason: None,
+            }],
+            created_at: created_at.to_string(),
+            updated_at: created_at.to_string(),
+            version: 1,
+            executor: None,
+            expected_completion: None,
+            cancel_reason: None,
+            rejection_reason: None,
+            rating: None,
+        };
+        let outcome = self
+            .orders
+            .submit(
+                submission,
+                || OrderNumber::new(now, rand::rng().random()),
+                build,
+            )
+            .await?;
+
+        let (order, replayed) = match outcome {
+            Submitted::Created(order) => (order, false),
+            Submitted::Replayed(order) => (order, true),
+            Submitted::KeyReused => return Err(key_reused()),
+        };
+        tracing::info!(number = %order.number, replayed, "order submitted");
+        let mut response = json(StatusCode::CREATED, &CreatedView::of(&order))?;
+        let headers = response.headers_mut();
+        headers.insert(header::LOCATION, header_value(&order.number.link())?);
+        if replayed {
+            headers.insert(IDEMPOTENT_REPLAYED_HEADER, HeaderValue::from_static("true"));
+        }
+        Ok(response)
+    }
+
+    /// The service and provider of `draft`, if the provider offers the
+    /// service (R5.3).
+    async fn offer(&self, draft: &OrderDraft) -> Result<(ServiceRef, ProviderRef), ApiError> {
+        let page = self
+            .catalog
+            .service(&draft.service_id)
+            .await?
+            .ok_or_else(|| {
+                not_offered(
+                    "service_id",
+                    format!("«Услуга»: услуги «{}» нет в каталоге.", draft.service_id),
+                )
+            })?;
+        let provider = page
+            .providers
+            .iter()
+            .find(|provider| provider.id == draft.provider_id)
+            .ok_or_else(|| {
+                not_offered(
+                    "provider_id",
+                    format!(
+                        "«Организация, оказывающая услугу»: «{}» не оказывает услугу «{}». Выберите организацию на вкладке «Контакты» этой услуги.",
+                        draft.provider_id, page.title
+                    ),
+                )
+            })?;
+        Ok((
+            ServiceRef {
+                id: page.id.clone(),
+                title: page.title.clone(),
+            },
+            ProviderRef {
+                id: provider.id.clone(),
+                name: provider.name.clone(),
+                kind: provider.kind.as_str().to_string(),
+                city: provider.city.clone(),
+            },
+        ))
+    }
+
+    /// `GET /orders` (R6): the customer's orders, newest first.
+    async fn list(&self, request: &Request) -> ApiResult {
+        let identity = self.identify(request).await?;
+        let statuses = parse_status_filter(query_param(request, "status").as_deref())?;
+        let limit = parse_page_size(query_param(request, "limit").as_deref())?;
+        let party = Party::Customer(&identity.user_id);
+        let owner = party.partition();
+        let filter = statuses
+            .iter()
+            .map(|status| status.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        let scope = CursorScope {
+            owner: &owner,
+            filter: &filter,
+        };
+        let start = query_param(request, "cursor")
+            .map(|cursor| self.cursors.open(scope, &cursor))
+            .transpose()?;
+
+        let page = self
+            .orders
+            .page(party, &statuses, limit, start.as_ref())
+            .await?;
+
+        let view = ListView {
+            items: page
+                .orders
+                .iter()
+                .map(|summary| SummaryView::of(summary, Viewer::Customer))
+                .collect(),
+            next_cursor: page.next.map(|key| self.cursors.seal(scope, &key)),
+        };
+        json(StatusCode::OK, &view)
+    }
+
+    /// `GET /orders/{number}` (R7.1).
+    async fn card(&self, request: &Request, number: &str) -> ApiResult {
+        let identity = self.identify(request).await?;
+        let number = parse_number(number)?;
+
+        let card = self.own_card(&identity, &number).await?;
+
+        json(StatusCode::OK, &CardView::of(&card, Viewer::Customer))
+    }
+
+    /// `POST /orders/{number}/cancel` (R7.2): before the order is finished.
+    async fn cancel(&self, request: &Request, number: &str) -> ApiResult {
+        let identity = self.identify(request).await?;
+        let number = parse_number(number)?;
+        let form: CancelForm = optional_json_body(request)?;
+        let reason = form.parse()?;
+
+        let order = self.own_order(&identity, &number).await?;
+        let transition = Transition::Cancel;
+        transition.apply(order.status).map_err(status_conflict)?;
+        let change = StatusChange {
+            at: timestamp(OffsetDateTime::now_utc()),
+            actor: Actor::customer(&identity.user_id),
+            from: Some(order.status),
+            to: transition.target(),
+            reason: reason.map(|r| r.into_inner()),
+        };
+        let party = Party::Customer(&identity.user_id);
+        let update = StatusUpdate {
+            change: &change,
+            executor: None,
+            expected_completion: None,
+        };
+        if !self.orders.change_status(&number, party, update).await? {
+            return Err(self.lost_race(&identity, &number, transition).await);
+        }
+
+        tracing::info!(number = %number, "order cancelled by the customer");
+        let card = self.own_card(&identity, &number).await?;
+        json(StatusCode::OK, &CardView::of(&card, Viewer::Customer))
+    }
+
+    /// `POST /orders/{number}/messages` (R7.4): a message to the executor.
+    async fn message(&self, request: &Request, number: &str) -> ApiResult {
+        let identity = self.identify(request).await?;
+        let number = parse_number(number)?;
+        let form: MessageForm = json_body(request)?;
+        let draft = form.parse()?;
+
+        let order = self.own_order(&identity, &number).await?;
+        if !order.status.accepts_messages() {
+            return Err(order_closed(order.status));
+        }
+        let message = Message {
+            at: timestamp(OffsetDateTime::now_utc()),
+            author: Actor::customer(&identity.user_id),
+            subject: draft.subject.into_inner(),
+            text: draft.text.into_inner(),
+        };
+        let party = Party::Customer(&identity.user_id);
+        if !self.orders.add_message(&number, party, &message).await? {
+            let order = self.own_order(&identity, &number).await?;
+            return Err(order_closed(order.status));
+        }
+
+        tracing::info!(number = %number, "customer wrote a message");
+        json(
+            StatusCode::CREATED,
+            &HistoryView::message(&message, &order, Viewer::Customer),
+        )
+    }
+
+    /// `POST /orders/{number}/rating` (R7.6): once, when «Выполнена».
+    async fn rate(&self, request: &Request, number: &str) -> ApiResult {
+        let identity = self.identify(request).await?;
+        let number = parse_number(number)?;
+        let form: RatingForm = json_body(request)?;
+        let draft = form.parse()?;
+
+        let order = self.own_order(&identity, &number).await?;
+        check_ratable(&order)?;
+        let rating = Rating {
+            score: draft.score,
+            comment: draft.comment.map(|c| c.into_inner()),
+            rated_at: timestamp(OffsetDateTime::now_utc()),
+        };
+        if !self
+            .orders
+            .rate(&number, &identity.user_id, &rating)
+            .await?
+        {
+            let order = self.own_order(&identity, &number).await?;
+            check_ratable(&order)?;
+            return Err(ApiError::internal("a rating was refused for no reason"));
+        }
+
+        tracing::info!(number = %number, score = rating.score, "order rated");
+        json(StatusCode::CREATED, &RatingView::from(&rating))
+    }
+
+    async fn identify(&self, request: &Request) -> Result<Identity, ApiError> {
+        let token = bearer_token(request).ok_or_else(ApiError::unauthorized)?;
+        self.verifier.verify(token).await
+    }
+
+    /// Order `number` if it is the caller's; 404 otherwise, whether it
+    /// exists or not.
+    async fn own_order(
+        &self,
+        identity: &Identity,
+        number: &OrderNumber,
+    ) -> Result<Order, ApiError> {
+        self.orders
+            .get(number)
+            .await?
+            .filter(|order| order.belongs_to(&identity.user_id))
+            .ok_or_else(order_not_found)
+    }
+
+    async fn own_card(&self, identity: &Identity, number: &OrderNumber) -> Result<Card, ApiError> {
+        self.orders
+            .card(number)
+            .await?
+            .filter(|card| card.order.belongs_to(&identity.user_id))
+            .ok_or_else(order_not_found)
+    }
+
+    /// The answer to a change of status whose condition failed: the order
+    /// changed since it was read.
+    async fn lost_race(
+        &self,
+        identity: &Identity,
+        number: &OrderNumber,
+        transition: Transition,
+    ) -> ApiError {
+        match self.own_order(identity, number).await {
+            Ok(order) => changed_meanwhile(transition, order.status),
+            Err(error) => error,
+        }
+    }
+}
+
+impl Handler for OrdersApi {
+    async fn handle(&self, request: Request) -> Response<Body> {
+        self.answer(&request)
+            .await
+            .unwrap_or_else(ApiError::into_response)
+    }
+}
+
+/// The body of `request` as `T`, or `T::default()` when there is none: the
+/// reason of a cancellation is optional, and so is the body.
+fn optional_json_body<T: DeserializeOwned + Default>(request: &Request) -> Result<T, ApiError> {
+    let bytes: &[u8] = request.body().as_ref();
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    json_body(request)
+}
+
+fn hex_sha256(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+fn header_value(text: &str) -> Result<HeaderValue, ApiError> {
+    HeaderValue::from_str(text).map_err(ApiError::internal)
+}
+
+fn parse_number(raw: &str) -> Result<OrderNumber, ApiError> {
+    OrderNumber::parse(raw).ok_or_else(order_not_found)
+}
+
+fn check_ratable(order: &Order) -> Result<(), ApiError> {
+    if order.rating.is_some() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "already_rated",
+            "Вы уже оценили эту заявку: оценку ставят один раз.",
+        ));
+    }
+    if order.status != OrderStatus::Done {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_completed",
+            format!(
+                "Оценить можно только выполненную заявку, а эта в статусе «{}».",
+                order.status.title()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn unknown_path() -> ApiError {
+    ApiError::not_found("Такого адреса нет в разделе «Заявки».")
+}
+
+fn key_reused() -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "idempotency_key_reused",
+        "С этим ключом Idempotency-Key уже отправлена другая заявка. Для новой заявки используйте новый ключ.",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_request_hash_is_hex_sha256() {
+        assert_eq!(
+            hex_sha256("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn the_event_fixtures_are_api_gateway_requests_of_the_routes() {
+        for (text, method, path) in [
+            (
+                include_str!("../../../events/orders-submit.json"),
+                Method::POST,
+                vec!["orders"],
+            ),
+            (
+                include_str!("../../../events/orders-list.json"),
+                Method::GET,
+                vec!["orders"],
+            ),
+            (
+                include_str!("../../../events/orders-card.json"),
+                Method::GET,
+                vec!["orders", "261204-7KQ2MX"],
+            ),
+            (
+                include_str!("../../../events/orders-cancel.json"),
+                Method::POST,
+                vec!["orders", "261204-7KQ2MX", "cancel"],
+            ),
+            (
+                include_str!("../../../events/orders-message.json"),
+                Method::POST,
+                vec!["orders", "261204-7KQ2MX", "messages"],
+            ),
+            (
+                include_str!("../../../events/orders-rating.json"),
+                Method::POST,
+                vec!["orders", "261204-7KQ2MX", "rating"],
+            ),
+        ] {
+            let request = lambda_http::request::from_str(text)
+                .expect("an events/orders-*.json file is an HTTP API v2 event");
+            assert_eq!(request.method(), method);
+            assert_eq!(path_segments(&request), path);
+            assert!(bearer_token(&request).is_some());
+        }
+
+        let submit =
+            lambda_http::request::from_str(include_str!("../../../events/orders-submit.json"))
+                .expect("an HTTP API v2 event");
+        assert!(submit.headers().contains_key(IDEMPOTENCY_KEY_HEADER));
+        let form: OrderForm = json_body(&submit).expect("the fixture's body is an order form");
+        assert!(form.parse().is_ok(), "the fixture's form is valid");
+        let list = lambda_http::request::from_str(include_str!("../../../events/orders-list.json"))
+            .expect("an HTTP API v2 event");
+        assert!(parse_status_filter(query_param(&list, "status").as_deref()).is_ok());
+        let message =
+            lambda_http::request::from_str(include_str!("../../../events/orders-message.json"))
+                .expect("an HTTP API v2 event");
+        let form: MessageForm = json_body(&message).expect("a message form");
+        assert!(form.parse().is_ok(), "the fixture's message is valid");
+        let rating =
+            lambda_http::request::from_str(include_str!("../../../events/orders-rating.json"))
+                .expect("an HTTP API v2 event");
+        let form: RatingForm = json_body(&rating).expect("a rating form");
+        assert!(form.parse().is_ok(), "the fixture's rating is valid");
+    }
+}

@@ -50,7 +50,8 @@ use time::OffsetDateTime;
 
 use super::{PK, SK, StoreError};
 use crate::domain::order::{
-    Executor, Message, Order, OrderNumber, OrderStatus, Rating, ServiceRef, StatusChange, timestamp,
+    Card, Executor, Message, Order, OrderNumber, OrderStatus, OrderSummary, Rating, ServiceRef,
+    StatusChange, timestamp,
 };
 use crate::paging::StartKey;
 
@@ -133,47 +134,6 @@ impl Party<'_> {
             Self::Customer(_) => "gsi1pk",
             Self::Provider(_) => "gsi2pk",
         }
-    }
-}
-
-/// An order with its messages: everything its card shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Card {
-    /// The order, its status history inside.
-    pub order: Order,
-    /// Its messages, oldest first.
-    pub messages: Vec<Message>,
-}
-
-/// One order of a list: what the list shows of it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct OrderSummary {
-    /// The number.
-    pub number: OrderNumber,
-    /// The service.
-    pub service: ServiceRef,
-    /// Catalog id of the provider.
-    pub provider_id: String,
-    /// Russian name of the provider.
-    pub provider_name: String,
-    /// The current status.
-    pub status: OrderStatus,
-    /// «Тема заявки».
-    pub subject: String,
-    /// When it was submitted.
-    pub created_at: String,
-    /// When its status last changed.
-    pub updated_at: String,
-    /// When the provider expects to finish it, if it said.
-    pub expected_completion: Option<String>,
-}
-
-impl std::fmt::Debug for OrderSummary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OrderSummary")
-            .field("number", &self.number)
-            .field("status", &self.status)
-            .finish_non_exhaustive()
     }
 }
 

@@ -1,0 +1,513 @@
+//! What the API shows of orders, to a customer and to an executor: the
+//! card (R7.1), the list (R6.1), a new order (R5.2), a message and a
+//! rating. Every status is shown both as its machine value and its Russian
+//! title.
+//!
+//! The rule of R7.5 lives here: a customer sees the executor's name and
+//! e-mail only once the order is «В работе» or later, and before that an
+//! executor appears in the history by role alone.
+
+use serde::Serialize;
+
+use super::order::{
+    Actor, Card, Contact, Message, Order, OrderNumber, OrderStatus, OrderSummary, ProviderRef,
+    Rating, Role, ServiceRef, StatusChange,
+};
+
+/// Who looks at an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Viewer {
+    /// The customer who submitted it, in the cabinet.
+    Customer,
+    /// An executor of its provider, in the back office.
+    Executor,
+}
+
+impl Viewer {
+    /// The address of the card of order `number` for this viewer.
+    pub fn link(self, number: &OrderNumber) -> String {
+        match self {
+            Self::Customer => number.link(),
+            Self::Executor => format!("/executor{}", number.link()),
+        }
+    }
+}
+
+/// A status with its Russian title.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct StatusView {
+    /// Machine value (`in_progress`).
+    pub code: OrderStatus,
+    /// Russian title («В работе»).
+    pub title: &'static str,
+}
+
+impl From<OrderStatus> for StatusView {
+    fn from(status: OrderStatus) -> Self {
+        Self {
+            code: status,
+            title: status.title(),
+        }
+    }
+}
+
+/// The answer to a submission (R5.2).
+#[derive(Debug, Serialize)]
+pub struct CreatedView<'a> {
+    /// The order's number.
+    pub number: &'a OrderNumber,
+    /// The address of its card.
+    pub link: String,
+    /// Its status: «Новая».
+    pub status: StatusView,
+    /// When it was submitted.
+    pub created_at: &'a str,
+}
+
+impl<'a> CreatedView<'a> {
+    /// The answer showing the new `order`.
+    pub fn of(order: &'a Order) -> Self {
+        Self {
+            number: &order.number,
+            link: order.number.link(),
+            status: order.status.into(),
+            created_at: &order.created_at,
+        }
+    }
+}
+
+/// One order of a list.
+#[derive(Debug, Serialize)]
+pub struct SummaryView<'a> {
+    /// The number.
+    pub number: &'a OrderNumber,
+    /// The address of its card.
+    pub link: String,
+    /// The current status.
+    pub status: StatusView,
+    /// The service.
+    pub service: &'a ServiceRef,
+    /// The provider.
+    pub provider: ProviderNameView<'a>,
+    /// «Тема заявки».
+    pub subject: &'a str,
+    /// When it was submitted.
+    pub created_at: &'a str,
+    /// When its status last changed.
+    pub updated_at: &'a str,
+    /// When the provider expects to finish it; `null` if it did not say.
+    pub expected_completion: Option<&'a str>,
+}
+
+/// A provider in a list: id and name.
+#[derive(Debug, Serialize)]
+pub struct ProviderNameView<'a> {
+    /// Catalog id.
+    pub id: &'a str,
+    /// Russian name.
+    pub name: &'a str,
+}
+
+impl<'a> SummaryView<'a> {
+    /// `summary` as `viewer` sees it in a list.
+    pub fn of(summary: &'a OrderSummary, viewer: Viewer) -> Self {
+        Self {
+            number: &summary.number,
+            link: viewer.link(&summary.number),
+            status: summary.status.into(),
+            service: &summary.service,
+            provider: ProviderNameView {
+                id: &summary.provider_id,
+                name: &summary.provider_name,
+            },
+            subject: &summary.subject,
+            created_at: &summary.created_at,
+            updated_at: &summary.updated_at,
+            expected_completion: summary.expected_completion.as_deref(),
+        }
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize)]
+pub struct ListView<'a> {
+    /// The orders of the page, newest first. It may hold fewer than the
+    /// page size, even none, while `next_cursor` is not `null`.
+    pub items: Vec<SummaryView<'a>>,
+    /// Pass as `cursor` for the next page; `null` on the last one.
+    pub next_cursor: Option<String>,
+}
+
+/// The card of an order (R7.1).
+#[derive(Debug, Serialize)]
+pub struct CardView<'a> {
+    /// The number.
+    pub number: &'a OrderNumber,
+    /// The address of the card.
+    pub link: String,
+    /// The current status.
+    pub status: StatusView,
+    /// The service.
+    pub service: &'a ServiceRef,
+    /// The provider.
+    pub provider: &'a ProviderRef,
+    /// What the customer filled in.
+    pub form: FormView<'a>,
+    /// Attached files; none yet, as attachments come with a later issue.
+    pub files: [(); 0],
+    /// Who works on it: `null` until an executor took it into work (R7.5).
+    pub executor: Option<ExecutorView<'a>>,
+    /// When the provider expects to finish it; `null` if it did not say.
+    pub expected_completion: Option<&'a str>,
+    /// The customer's reason for cancelling, if any.
+    pub cancel_reason: Option<&'a str>,
+    /// The provider's reason for rejecting, if rejected.
+    pub rejection_reason: Option<&'a str>,
+    /// The customer's rating, once given (R7.6).
+    pub rating: Option<RatingView<'a>>,
+    /// When it was submitted.
+    pub created_at: &'a str,
+    /// When its status or rating last changed.
+    pub updated_at: &'a str,
+    /// What the viewer can do now: `cancel`, `message`, `rate` for the
+    /// customer; `take`, `complete`, `reject`, `message` for an executor.
+    pub actions: Vec<&'static str>,
+    /// Status changes and messages, oldest first.
+    pub history: Vec<HistoryView<'a>>,
+}
+
+/// The form of an order as shown on its card.
+#[derive(Debug, Serialize)]
+pub struct FormView<'a> {
+    /// «Тема заявки».
+    pub subject: &'a str,
+    /// «Текст заявки».
+    pub text: &'a str,
+    /// The customer's contact details.
+    pub contact: &'a Contact,
+}
+
+/// The executor as the customer sees them from «В работе» on.
+#[derive(Debug, Serialize)]
+pub struct ExecutorView<'a> {
+    /// Full name.
+    pub name: &'a str,
+    /// Contact e-mail.
+    pub email: &'a str,
+}
+
+/// A rating as shown.
+#[derive(Debug, Serialize)]
+pub struct RatingView<'a> {
+    /// 1 to 5.
+    pub score: u8,
+    /// The comment, `null` when none.
+    pub comment: Option<&'a str>,
+    /// When it was given.
+    pub rated_at: &'a str,
+}
+
+impl<'a> From<&'a Rating> for RatingView<'a> {
+    fn from(rating: &'a Rating) -> Self {
+        Self {
+            score: rating.score,
+            comment: rating.comment.as_deref(),
+            rated_at: &rating.rated_at,
+        }
+    }
+}
+
+/// Who did something, as shown: the role, and the name where the viewer may
+/// see it.
+#[derive(Debug, Serialize)]
+pub struct ActorView<'a> {
+    /// `customer` or `executor`.
+    pub role: Role,
+    /// The executor's name; `null` for the customer, and for an executor
+    /// the customer may not see yet.
+    pub name: Option<&'a str>,
+}
+
+/// One entry of the history.
+#[derive(Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum HistoryView<'a> {
+    /// A change of status; the first one, without `from`, is the submission.
+    Status {
+        /// When.
+        at: &'a str,
+        /// Who.
+        actor: ActorView<'a>,
+        /// The status before; `null` for the submission.
+        from: Option<StatusView>,
+        /// The status after.
+        to: StatusView,
+        /// The reason of a cancellation or a rejection.
+        reason: Option<&'a str>,
+    },
+    /// A message.
+    Message {
+        /// When.
+        at: &'a str,
+        /// Who wrote it.
+        author: ActorView<'a>,
+        /// «Тема сообщения».
+        subject: &'a str,
+        /// «Текст сообщения».
+        text: &'a str,
+    },
+}
+
+impl<'a> HistoryView<'a> {
+    /// `change` as `viewer` sees it on `order`.
+    pub fn status(change: &'a StatusChange, order: &Order, viewer: Viewer) -> Self {
+        Self::Status {
+            at: &change.at,
+            actor: actor(&change.actor, order, viewer),
+            from: change.from.map(StatusView::from),
+            to: change.to.into(),
+            reason: change.reason.as_deref(),
+        }
+    }
+
+    /// `message` as `viewer` sees it on `order`.
+    pub fn message(message: &'a Message, order: &Order, viewer: Viewer) -> Self {
+        Self::Message {
+            at: &message.at,
+            author: actor(&message.author, order, viewer),
+            subject: &message.subject,
+            text: &message.text,
+        }
+    }
+
+    fn at(&self) -> &str {
+        match self {
+            Self::Status { at, .. } | Self::Message { at, .. } => at,
+        }
+    }
+}
+
+/// `actor` as `viewer` sees them on `order`: an executor's name is hidden
+/// from the customer until the order reveals its executor (R7.5).
+fn actor<'a>(actor: &'a Actor, order: &Order, viewer: Viewer) -> ActorView<'a> {
+    let visible = match (actor.role, viewer) {
+        (Role::Executor, Viewer::Customer) => order.reveals_executor(),
+        _ => true,
+    };
+    ActorView {
+        role: actor.role,
+        name: actor.name.as_deref().filter(|_| visible),
+    }
+}
+
+impl<'a> CardView<'a> {
+    /// The card of `card` as `viewer` sees it.
+    pub fn of(card: &'a Card, viewer: Viewer) -> Self {
+        let order = &card.order;
+        let executor = order
+            .executor
+            .as_ref()
+            .filter(|_| viewer == Viewer::Executor || order.reveals_executor())
+            .map(|executor| ExecutorView {
+                name: &executor.name,
+                email: &executor.email,
+            });
+        let mut history: Vec<HistoryView<'a>> = order
+            .status_history
+            .iter()
+            .map(|change| HistoryView::status(change, order, viewer))
+            .chain(
+                card.messages
+                    .iter()
+                    .map(|message| HistoryView::message(message, order, viewer)),
+            )
+            .collect();
+        // Stable: at the same instant a change of status comes first.
+        history.sort_by(|a, b| a.at().cmp(b.at()));
+        Self {
+            number: &order.number,
+            link: viewer.link(&order.number),
+            status: order.status.into(),
+            service: &order.service,
+            provider: &order.provider,
+            form: FormView {
+                subject: &order.form.subject,
+                text: &order.form.text,
+                contact: &order.form.contact,
+            },
+            files: [],
+            executor,
+            expected_completion: order.expected_completion.as_deref(),
+            cancel_reason: order.cancel_reason.as_deref(),
+            rejection_reason: order.rejection_reason.as_deref(),
+            rating: order.rating.as_ref().map(RatingView::from),
+            created_at: &order.created_at,
+            updated_at: &order.updated_at,
+            actions: match viewer {
+                Viewer::Customer => order.customer_actions(),
+                Viewer::Executor => order.executor_actions(),
+            },
+            history,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::domain::order::{Executor, OrderContent};
+
+    fn executor_actor() -> Actor {
+        Actor {
+            role: Role::Executor,
+            id: "executor-1".into(),
+            name: Some("Сидоров Пётр".into()),
+        }
+    }
+
+    fn card(status: OrderStatus) -> Card {
+        let mut history = vec![StatusChange {
+            at: "2026-12-04T10:00:00.000Z".into(),
+            actor: Actor::customer("sub-1"),
+            from: None,
+            to: OrderStatus::Submitted,
+            reason: None,
+        }];
+        let mut executor = None;
+        if status != OrderStatus::Submitted {
+            history.push(StatusChange {
+                at: "2026-12-04T12:00:00.000Z".into(),
+                actor: executor_actor(),
+                from: Some(OrderStatus::Submitted),
+                to: status,
+                reason: None,
+            });
+            executor = Some(Executor {
+                id: "executor-1".into(),
+                name: "Сидоров Пётр".into(),
+                email: "sidorov@tpp.example.ru".into(),
+            });
+        }
+        Card {
+            order: Order {
+                number: OrderNumber::parse("261204-7KQ2MX").unwrap(),
+                customer_id: "sub-1".into(),
+                idempotency_key: "key-1".into(),
+                service: ServiceRef {
+                    id: "ata-carnet".into(),
+                    title: "Карнет АТА".into(),
+                },
+                provider: ProviderRef {
+                    id: "chamber-moscow".into(),
+                    name: "Московская ТПП".into(),
+                    kind: "chamber".into(),
+                    city: "Москва".into(),
+                },
+                form: OrderContent {
+                    subject: "Карнет".into(),
+                    text: "Прошу оформить карнет.".into(),
+                    contact: Contact {
+                        first_name: "Иван".into(),
+                        last_name: "Петров".into(),
+                        patronymic: None,
+                        email: "ivan@example.ru".into(),
+                        phone: "+79001234567".into(),
+                        organization: None,
+                    },
+                },
+                status,
+                status_history: history,
+                created_at: "2026-12-04T10:00:00.000Z".into(),
+                updated_at: "2026-12-04T12:00:00.000Z".into(),
+                version: 2,
+                executor,
+                expected_completion: None,
+                cancel_reason: None,
+                rejection_reason: None,
+                rating: None,
+            },
+            messages: vec![Message {
+                at: "2026-12-04T11:00:00.000Z".into(),
+                author: executor_actor(),
+                subject: "Уточнение по заявке".into(),
+                text: "Пришлите, пожалуйста, список образцов для карнета.".into(),
+            }],
+        }
+    }
+
+    fn view(card: &Card, viewer: Viewer) -> Value {
+        serde_json::to_value(CardView::of(card, viewer)).unwrap()
+    }
+
+    #[test]
+    fn the_history_interleaves_status_changes_and_messages_in_time_order() {
+        let value = view(&card(OrderStatus::InProgress), Viewer::Customer);
+        let kinds: Vec<&str> = value["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| entry["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["status", "message", "status"]);
+        assert_eq!(value["history"][0]["from"], Value::Null);
+        assert_eq!(
+            value["history"][2]["to"],
+            json!({"code": "in_progress", "title": "В работе"})
+        );
+        assert_eq!(
+            value["status"],
+            json!({"code": "in_progress", "title": "В работе"})
+        );
+        assert_eq!(value["files"], json!([]));
+        assert_eq!(value["link"], "/orders/261204-7KQ2MX");
+    }
+
+    #[test]
+    fn the_customer_sees_the_executor_only_from_in_progress_on() {
+        let new = card(OrderStatus::Submitted);
+        let value = view(&new, Viewer::Customer);
+        assert_eq!(value["executor"], Value::Null);
+        // An executor's reply before taking the order shows no name.
+        assert_eq!(
+            value["history"][1]["author"],
+            json!({"role": "executor", "name": null})
+        );
+        let text = value.to_string();
+        assert!(!text.contains("Сидоров"), "{text}");
+        assert!(!text.contains("sidorov@"), "{text}");
+
+        let taken = view(&card(OrderStatus::InProgress), Viewer::Customer);
+        assert_eq!(
+            taken["executor"],
+            json!({"name": "Сидоров Пётр", "email": "sidorov@tpp.example.ru"})
+        );
+        assert_eq!(taken["history"][1]["author"]["name"], "Сидоров Пётр");
+    }
+
+    #[test]
+    fn executors_see_names_and_their_own_links_and_actions() {
+        let value = view(&card(OrderStatus::Submitted), Viewer::Executor);
+        assert_eq!(value["history"][1]["author"]["name"], "Сидоров Пётр");
+        assert_eq!(value["link"], "/executor/orders/261204-7KQ2MX");
+        assert_eq!(value["actions"], json!(["take", "reject", "message"]));
+        let customer = view(&card(OrderStatus::Submitted), Viewer::Customer);
+        assert_eq!(customer["actions"], json!(["cancel", "message"]));
+    }
+
+    #[test]
+    fn the_answer_to_a_submission_carries_number_and_link() {
+        let card = card(OrderStatus::Submitted);
+        let value = serde_json::to_value(CreatedView::of(&card.order)).unwrap();
+        assert_eq!(
+            value,
+            json!({
+                "number": "261204-7KQ2MX",
+                "link": "/orders/261204-7KQ2MX",
+                "status": {"code": "submitted", "title": "Новая"},
+                "created_at": "2026-12-04T10:00:00.000Z",
+            })
+        );
+    }
+}
