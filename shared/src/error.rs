@@ -57,12 +57,14 @@ impl ApiError {
     }
 
     /// 422: the input parsed but breaks the rules of one or more fields.
+    /// The detail repeats every field's own message, so a client that shows
+    /// only `detail` still names each field in Russian.
     pub fn validation(errors: Vec<FieldError>) -> Self {
-        let names: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        let details: Vec<&str> = errors.iter().map(|e| e.detail.as_str()).collect();
         Self {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             code: "validation_failed",
-            detail: format!("Проверьте поля: {}.", names.join(", ")),
+            detail: format!("Проверьте данные. {}", details.join(" ")),
             errors,
         }
     }
@@ -120,11 +122,7 @@ impl ApiError {
     pub fn to_problem(&self) -> Problem<'_> {
         Problem {
             problem_type: format!("urn:problem:cabinet:{}", self.code),
-            title: self
-                .status
-                .canonical_reason()
-                .unwrap_or("Error")
-                .to_string(),
+            title: title(self.status).to_string(),
             status: self.status.as_u16(),
             code: self.code,
             detail: &self.detail,
@@ -153,13 +151,33 @@ impl std::fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
+/// Short Russian summary of a status, the same for every problem with it.
+fn title(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "Неверный запрос",
+        401 => "Требуется вход",
+        403 => "Доступ запрещён",
+        404 => "Не найдено",
+        405 => "Метод не поддерживается",
+        409 => "Конфликт",
+        413 => "Слишком большой запрос",
+        415 => "Неподдерживаемый формат",
+        422 => "Неверные данные",
+        428 => "Требуется условие",
+        429 => "Слишком много попыток",
+        503 => "Сервис недоступен",
+        500..=599 => "Внутренняя ошибка",
+        _ => "Ошибка",
+    }
+}
+
 /// `application/problem+json` body (RFC 9457) with our extensions.
 #[derive(Debug, Serialize)]
 pub struct Problem<'a> {
     /// URI naming the kind of problem; one per `code`.
     #[serde(rename = "type")]
     pub problem_type: String,
-    /// Short English reason phrase of the status.
+    /// Short Russian summary of the status.
     pub title: String,
     /// HTTP status, repeated for clients that lose it.
     pub status: u16,
@@ -192,12 +210,9 @@ mod tests {
         assert_eq!(json["code"], "validation_failed");
         assert_eq!(json["status"], 422);
         assert_eq!(json["errors"][1]["field"], "phone");
-        assert!(
-            json["detail"]
-                .as_str()
-                .unwrap()
-                .contains("first_name, phone")
-        );
+        let detail = json["detail"].as_str().unwrap();
+        assert!(detail.contains("Укажите имя.") && detail.contains("Укажите мобильный телефон."));
+        assert_eq!(json["title"], "Неверные данные");
     }
 
     #[test]

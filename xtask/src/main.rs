@@ -170,14 +170,7 @@ fn dev(root: &Path) -> Result<()> {
     eprintln!("==> loading the catalog");
     run(Command::new("cargo")
         .current_dir(root)
-        .args([
-            "run",
-            "--quiet",
-            "-p",
-            "cabinet-admin",
-            "--",
-            "import-catalog",
-        ])
+        .args(["run", "-p", "cabinet-admin", "--", "import-catalog"])
         .args(["--table", &stack.table, "--file", "data/catalog.json"])
         .envs(emulator_env(&endpoint)))?;
 
@@ -185,14 +178,7 @@ fn dev(root: &Path) -> Result<()> {
     for (provider, email, first_name, last_name) in DEMO_EXECUTORS {
         run(Command::new("cargo")
             .current_dir(root)
-            .args([
-                "run",
-                "--quiet",
-                "-p",
-                "cabinet-admin",
-                "--",
-                "create-executor",
-            ])
+            .args(["run", "-p", "cabinet-admin", "--", "create-executor"])
             .args(["--user-pool", &stack.user_pool_id, "--provider", provider])
             .args(["--email", email])
             .args(["--first-name", first_name, "--last-name", last_name])
@@ -206,7 +192,7 @@ fn dev(root: &Path) -> Result<()> {
     for package in function_packages(root)? {
         run(Command::new("cargo")
             .current_dir(root)
-            .args(["build", "--quiet", "-p", &package]))?;
+            .args(["build", "-p", &package]))?;
     }
 
     let mut watch = start_watch(root, api_port, &env_file)?;
@@ -302,10 +288,8 @@ fn write_function_env(local: &Path, endpoint: &str, stack: &Provisioned) -> Resu
     lines.extend(
         [
             ("TABLE_NAME", stack.table.clone()),
-            ("BUCKET_NAME", stack.bucket.clone()),
             ("USER_POOL_ID", stack.user_pool_id.clone()),
             ("USER_POOL_CLIENT_ID", stack.client_id.clone()),
-            ("SENDER_EMAIL", stack.sender.clone()),
             (
                 "COGNITO_JWKS_URL",
                 format!("{endpoint}/{}/.well-known/jwks.json", stack.user_pool_id),
