@@ -741,3 +741,60 @@ async fn requests_without_a_token_or_off_the_routes_are_refused() {
     .await;
     assert_eq!(lower.status, StatusCode::OK);
 }
+
+/// Numbers are random; when one is taken, the submission draws another and
+/// the order that had it stays as it was.
+#[tokio::test]
+async fn a_taken_number_is_never_reused() {
+    use cabinet::domain::order::OrderNumber;
+    use cabinet::store::orders::{OrdersTable, Submission, Submitted};
+
+    let world = world().await;
+    let ivan = customer(&world.stack, "ivan@example.ru").await;
+    let anna = customer(&world.stack, "anna@example.ru").await;
+    let taken = OrderNumber::parse(&submit(&world, &ivan, PROVIDER).await).expect("a number");
+    let table = OrdersTable::new(world.stack.dynamodb(), world.stack.table.clone());
+    let template = table
+        .get(&taken)
+        .await
+        .expect("the emulator answers")
+        .expect("the order exists");
+    let fresh = OrderNumber::parse("261204-AAAAAA").expect("a number");
+
+    let mut numbers = vec![fresh.clone(), taken.clone()];
+    let outcome = table
+        .submit(
+            Submission::arriving_now(&anna.sub, "collision", "0123"),
+            || numbers.pop().expect("two numbers suffice"),
+            |number, created_at| {
+                let mut order = template.clone();
+                order.number = number.clone();
+                order.customer_id = anna.sub.clone();
+                order.idempotency_key = "collision".into();
+                order.created_at = created_at.to_string();
+                order
+            },
+        )
+        .await
+        .expect("the emulator answers");
+
+    let Submitted::Created(order) = outcome else {
+        panic!("a new order: {outcome:?}");
+    };
+    assert_eq!(order.number, fresh);
+    let (annas, _) = all_pages(&world.orders, &anna, "/orders").await;
+    assert_eq!(annas, [fresh.to_string()]);
+    let card = customer_card(&world, &ivan, taken.as_str()).await;
+    assert_eq!(card["history"].as_array().map(Vec::len), Some(1));
+    // The key now stands for the new number: a retry answers it.
+    let retry = table
+        .submit(
+            Submission::arriving_now(&anna.sub, "collision", "0123"),
+            // Drawn for the claim, which finds the key held.
+            || OrderNumber::parse("261204-BBBBBB").expect("a number"),
+            |_, _| panic!("a retry builds nothing"),
+        )
+        .await
+        .expect("the emulator answers");
+    assert!(matches!(retry, Submitted::Replayed(ref order) if order.number == fresh));
+}

@@ -163,13 +163,8 @@ impl OrdersApi {
             text: draft.text.into_inner(),
             contact,
         };
-        let now = OffsetDateTime::now_utc();
-        let submission = Submission {
-            customer_id: &identity.user_id,
-            key: key.as_str(),
-            request_hash: &request_hash,
-            now,
-        };
+        let submission = Submission::arriving_now(&identity.user_id, key.as_str(), &request_hash);
+        let now = submission.now;
         let build = |number: &OrderNumber, created_at: &str| Order {
             number: number.clone(),
             customer_id: identity.user_id.clone(),

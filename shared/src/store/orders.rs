@@ -172,6 +172,18 @@ pub struct Submission<'a> {
     pub now: OffsetDateTime,
 }
 
+impl<'a> Submission<'a> {
+    /// A submission arriving now.
+    pub fn arriving_now(customer_id: &'a str, key: &'a str, request_hash: &'a str) -> Self {
+        Self {
+            customer_id,
+            key,
+            request_hash,
+            now: OffsetDateTime::now_utc(),
+        }
+    }
+}
+
 /// A change of status to store.
 #[derive(Debug, Clone, Copy)]
 pub struct StatusUpdate<'a> {
