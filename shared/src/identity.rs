@@ -349,8 +349,11 @@ fn signing_keys(document: &serde_json::Value) -> HashMap<String, DecodingKey> {
 }
 
 /// The 401 of a refused token; the reason goes to the log, never the token.
+/// A library's reason may quote parts of the token, which the caller wrote:
+/// it is cut short and escaped, so it can neither flood nor forge log lines.
 fn refuse(stage: &str, reason: &dyn fmt::Display) -> ApiError {
-    tracing::info!(stage, reason = %reason, "bearer token refused");
+    let reason: String = reason.to_string().chars().take(120).collect();
+    tracing::info!(stage, reason = %reason.escape_debug(), "bearer token refused");
     ApiError::unauthorized()
 }
 
