@@ -22,19 +22,21 @@ impl Moto {
     /// Starts moto on `127.0.0.1:port` (0 picks a free port), writing its log
     /// to `log`, and waits until it accepts connections.
     pub fn start(root: &Path, port: u16, log: &Path) -> Result<Self> {
-        let binary = venv_bin(root, "moto_server");
-        if !binary.exists() {
+        if !venv_bin(root, "moto_server").exists() {
             bail!(
                 "{} is missing: run `cargo xtask test` or `cargo xtask dev`, which install it",
-                binary.display()
+                venv_bin(root, "moto_server").display()
             );
         }
         let port = if port == 0 { free_port()? } else { port };
         let log_file =
             std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
-        let mut command = Command::new(binary);
+        // moto's server, wrapped so that it answers one request at a time
+        // (see moto_server.py for why).
+        let mut command = Command::new(venv_bin(root, "python"));
         command
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .arg(root.join("xtask/src/moto_server.py"))
+            .args(["127.0.0.1", &port.to_string()])
             .stdin(Stdio::null())
             .stdout(log_file.try_clone()?)
             .stderr(log_file);
