@@ -156,28 +156,80 @@ pub fn path_segments(request: &Request) -> Vec<String> {
         .collect()
 }
 
-/// One query-string parameter, decoded (`+` is a space), or `None` when absent
-/// or blank. Repeated parameters are joined with commas, as API Gateway does.
-pub fn query_param(request: &Request, name: &str) -> Option<String> {
-    let raw = request.uri().query().unwrap_or_default();
-    let values: Vec<String> = raw
-        .split('&')
-        .filter_map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode_query_component(key) == name).then(|| decode_query_component(value))
-        })
-        .collect();
-    let joined = values.join(",");
-    let trimmed = joined.trim();
-    (!trimmed.is_empty()).then(|| trimmed.to_string())
+/// The query string of a request, decoded and checked against the
+/// parameters a route takes: an unknown parameter or a value that is not
+/// valid percent-encoded UTF-8 is a 400 naming it, so nothing the client sent
+/// is ignored.
+#[derive(Debug, Default)]
+pub struct Query {
+    values: Vec<(String, String)>,
 }
 
-/// Decodes one component of a query string: `+` is a space, `%XX` a byte.
-pub fn decode_query_component(raw: &str) -> String {
+impl Query {
+    /// Decodes the query of `request`, which may use only `allowed` names.
+    pub fn parse(request: &Request, allowed: &[&str]) -> Result<Self, ApiError> {
+        let raw = request.uri().query().unwrap_or_default();
+        let mut values = Vec::new();
+        for pair in raw.split('&').filter(|pair| !pair.is_empty()) {
+            let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+            let key = decode_query_component(raw_key)
+                .ok_or_else(|| invalid_parameter(raw_key, "Имя параметра"))?;
+            if !allowed.contains(&key.as_str()) {
+                let detail = if allowed.is_empty() {
+                    format!("Параметр «{key}» не предусмотрен: этот адрес не принимает параметров.")
+                } else {
+                    format!(
+                        "Параметр «{key}» не предусмотрен; допустимы: {}.",
+                        allowed.join(", ")
+                    )
+                };
+                let mut problem = ApiError::bad_request("unknown_parameter", detail.clone());
+                problem
+                    .errors
+                    .push(FieldError::new(key, "unknown_parameter", detail));
+                return Err(problem);
+            }
+            let value = decode_query_component(raw_value)
+                .ok_or_else(|| invalid_parameter(&key, &format!("Значение параметра «{key}»")))?;
+            values.push((key, value));
+        }
+        Ok(Self { values })
+    }
+
+    /// The value of parameter `name`, trimmed, or `None` when absent or
+    /// blank. Repeated parameters are joined with commas, as API Gateway does.
+    pub fn get(&self, name: &str) -> Option<String> {
+        let joined = self
+            .values
+            .iter()
+            .filter(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        let trimmed = joined.trim();
+        (!trimmed.is_empty()).then(|| trimmed.to_string())
+    }
+}
+
+fn invalid_parameter(name: &str, subject: &str) -> ApiError {
+    let detail = format!(
+        "{subject} закодировано неверно: ожидается UTF-8 в процентной кодировке (например, %D0%A2 для «Т»)."
+    );
+    let mut problem = ApiError::bad_request("invalid_parameter", detail.clone());
+    problem
+        .errors
+        .push(FieldError::new(name, "invalid_encoding", detail));
+    problem
+}
+
+/// Decodes one component of a query string: `+` is a space, `%XX` a byte;
+/// `None` when the bytes are not UTF-8.
+pub fn decode_query_component(raw: &str) -> Option<String> {
     let spaced = raw.replace('+', " ");
     percent_encoding::percent_decode_str(&spaced)
-        .decode_utf8_lossy()
-        .into_owned()
+        .decode_utf8()
+        .ok()
+        .map(|value| value.into_owned())
 }
 
 /// The bearer token of the `Authorization` header, if any.
@@ -259,15 +311,30 @@ mod tests {
         }
     }
 
+    fn get(uri: &str) -> Request {
+        http::Request::builder().uri(uri).body(Body::Empty).unwrap()
+    }
+
     #[test]
     fn decodes_query_components() {
-        let request = http::Request::builder()
-            .uri("/p?q=%D0%A2%D0%9F%D0%9F+%D0%A0%D0%A4&empty=&kind=chamber")
-            .body(Body::Empty)
-            .unwrap();
-        assert_eq!(query_param(&request, "q").as_deref(), Some("ТПП РФ"));
-        assert_eq!(query_param(&request, "empty"), None);
-        assert_eq!(query_param(&request, "kind").as_deref(), Some("chamber"));
+        let request = get("/p?q=%D0%A2%D0%9F%D0%9F+%D0%A0%D0%A4&empty=&kind=chamber&kind=partner");
+        let query = Query::parse(&request, &["q", "empty", "kind"]).unwrap();
+        assert_eq!(query.get("q").as_deref(), Some("ТПП РФ"));
+        assert_eq!(query.get("empty"), None);
+        assert_eq!(query.get("kind").as_deref(), Some("chamber,partner"));
+        assert_eq!(query.get("absent"), None);
+    }
+
+    #[test]
+    fn refuses_unknown_parameters_and_broken_encoding() {
+        let error = Query::parse(&get("/p?categroy=x"), &["category"]).unwrap_err();
+        assert_eq!(error.code, "unknown_parameter");
+        assert_eq!(error.errors[0].field, "categroy");
+        for uri in ["/p?q=%D0", "/p?q=%FF%FE", "/p?q=%ZZ%D0"] {
+            let error = Query::parse(&get(uri), &["q"]).unwrap_err();
+            assert_eq!(error.code, "invalid_parameter", "{uri}");
+            assert_eq!(error.errors[0].field, "q", "{uri}");
+        }
     }
 
     #[test]

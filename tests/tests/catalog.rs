@@ -548,3 +548,27 @@ async fn the_event_fixtures_are_answered() {
     }
     assert_eq!(seen, 5, "one event per route");
 }
+
+#[tokio::test]
+async fn a_filter_that_cannot_be_read_is_refused_never_dropped() {
+    let (_stack, api) = loaded().await;
+    let base = "/catalog/services/origin-st1/providers";
+    // Broken percent-encoding, a value of signs only, an unknown parameter:
+    // each is a 400 naming the parameter, never every provider as if no
+    // filter had been given.
+    for (query, parameter, code) in [
+        ("region=%D0", "region", "invalid_parameter"),
+        ("q=%FF%FE", "q", "invalid_parameter"),
+        ("city=%E2%80%94", "city", "invalid_parameter"),
+        ("federal_district=%21%21%21", "federal_district", "invalid_parameter"),
+        ("regoin=x", "regoin", "unknown_parameter"),
+    ] {
+        let (status, problem) = call(&api, &format!("{base}?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {problem}");
+        assert_eq!(problem["code"], code, "{query}");
+        assert_eq!(problem["errors"][0]["field"], parameter, "{query}");
+    }
+    let (status, problem) = call(&api, "/catalog/services?categroy=ved").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "categroy");
+}

@@ -143,14 +143,23 @@ impl ProviderFilter {
 
 /// A folded, non-empty parameter value, or `None`.
 fn text_param(name: &'static str, raw: Option<&str>) -> Result<Option<String>, InvalidParameter> {
-    let Some(raw) = raw else {
+    let Some(raw) = raw.filter(|raw| !raw.trim().is_empty()) else {
         return Ok(None);
     };
     if char_count(raw) > MAX_FILTER_LENGTH {
         return Err(InvalidParameter::too_long(name));
     }
     let folded = fold(raw);
-    Ok((!folded.is_empty()).then_some(folded))
+    if folded.is_empty() {
+        // A value with no letter or digit matches nothing a name or place
+        // holds; dropping it would answer as if the filter were not given.
+        return Err(InvalidParameter {
+            parameter: name,
+            code: "invalid_value",
+            detail: format!("Параметр «{name}» должен содержать буквы или цифры."),
+        });
+    }
+    Ok(Some(folded))
 }
 
 /// One choice of the kind filter.
@@ -303,6 +312,24 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(blank.len(), 5);
+    }
+
+    #[test]
+    fn a_value_without_letters_or_digits_is_refused_not_dropped() {
+        for (q, city) in [
+            (Some("—"), None),
+            (None, Some("!!!")),
+            (Some("\u{fffd}"), None),
+        ] {
+            let error = ProviderFilter::parse(ProviderFilterParams {
+                q,
+                city,
+                ..Default::default()
+            })
+            .unwrap_err();
+            assert_eq!(error.code, "invalid_value");
+            assert_eq!(error.parameter, if q.is_some() { "q" } else { "city" });
+        }
     }
 
     #[test]

@@ -39,7 +39,7 @@ use crate::domain::order_form::{
 };
 use crate::domain::order_view::{CardView, HistoryView, ListView, SummaryView, Viewer};
 use crate::error::ApiError;
-use crate::http::{ApiResult, bearer_token, json, json_body, path_segments, query_param};
+use crate::http::{ApiResult, Query, bearer_token, json, json_body, path_segments};
 use crate::identity::{Identity, TokenVerifier, VerifierConfig, VerifierSetupError};
 use crate::paging::{CursorKey, CursorKeyError, CursorScope};
 use crate::runtime::Handler;
@@ -161,8 +161,9 @@ impl BackofficeApi {
     /// `GET /executor/orders`: the provider's queue, newest first.
     async fn queue(&self, request: &Request) -> ApiResult {
         let staff = self.identify(request).await?;
-        let statuses = parse_status_filter(query_param(request, "status").as_deref())?;
-        let limit = parse_page_size(query_param(request, "limit").as_deref())?;
+        let query = Query::parse(request, &["status", "limit", "cursor"])?;
+        let statuses = parse_status_filter(query.get("status").as_deref())?;
+        let limit = parse_page_size(query.get("limit").as_deref())?;
         let party = staff.party();
         let owner = party.partition();
         let filter = statuses
@@ -174,7 +175,8 @@ impl BackofficeApi {
             owner: &owner,
             filter: &filter,
         };
-        let start = query_param(request, "cursor")
+        let start = query
+            .get("cursor")
             .map(|cursor| self.cursors.open(scope, &cursor))
             .transpose()?;
 

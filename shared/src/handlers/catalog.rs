@@ -19,7 +19,7 @@ use crate::catalog::{
 };
 use crate::config::{self, MissingVariable};
 use crate::error::{ApiError, FieldError};
-use crate::http::{ApiResult, cacheable_json, path_segments, query_param};
+use crate::http::{ApiResult, Query, cacheable_json, path_segments};
 use crate::runtime::Handler;
 use crate::store::catalog::CatalogTable;
 
@@ -129,11 +129,13 @@ impl CatalogApi {
     }
 
     async fn services(&self, request: &Request) -> ApiResult {
-        let audience = query_param(request, "audience")
+        let query = Query::parse(request, &["category", "audience"])?;
+        let audience = query
+            .get("audience")
             .map(|raw| Audience::parse(&raw))
             .transpose()
             .map_err(|error| bad_parameter(InvalidParameter::unknown_value("audience", &error)))?;
-        let category = query_param(request, "category");
+        let category = query.get("category");
 
         let classifier = self.table.classifier().await?;
         let classifier = classifier.ok_or_else(not_imported)?;
@@ -149,11 +151,15 @@ impl CatalogApi {
     }
 
     async fn providers(&self, request: &Request, id: &str) -> ApiResult {
-        let kind = query_param(request, "kind");
-        let region = query_param(request, "region");
-        let federal_district = query_param(request, "federal_district");
-        let city = query_param(request, "city");
-        let q = query_param(request, "q");
+        let query = Query::parse(
+            request,
+            &["kind", "region", "federal_district", "city", "q"],
+        )?;
+        let kind = query.get("kind");
+        let region = query.get("region");
+        let federal_district = query.get("federal_district");
+        let city = query.get("city");
+        let q = query.get("q");
         let filter = ProviderFilter::parse(ProviderFilterParams {
             kind: kind.as_deref(),
             region: region.as_deref(),

@@ -33,7 +33,7 @@ use crate::domain::order_view::{
     CardView, CreatedView, HistoryView, ListView, RatingView, SummaryView, Viewer,
 };
 use crate::error::ApiError;
-use crate::http::{ApiResult, bearer_token, json, json_body, path_segments, query_param};
+use crate::http::{ApiResult, Query, bearer_token, json, json_body, path_segments};
 use crate::identity::{Identity, TokenVerifier, VerifierConfig, VerifierSetupError};
 use crate::paging::{CursorKey, CursorKeyError, CursorScope};
 use crate::runtime::Handler;
@@ -256,8 +256,9 @@ impl OrdersApi {
     /// `GET /orders` (R6): the customer's orders, newest first.
     async fn list(&self, request: &Request) -> ApiResult {
         let identity = self.identify(request).await?;
-        let statuses = parse_status_filter(query_param(request, "status").as_deref())?;
-        let limit = parse_page_size(query_param(request, "limit").as_deref())?;
+        let query = Query::parse(request, &["status", "limit", "cursor"])?;
+        let statuses = parse_status_filter(query.get("status").as_deref())?;
+        let limit = parse_page_size(query.get("limit").as_deref())?;
         let party = Party::Customer(&identity.user_id);
         let owner = party.partition();
         let filter = statuses
@@ -269,7 +270,8 @@ impl OrdersApi {
             owner: &owner,
             filter: &filter,
         };
-        let start = query_param(request, "cursor")
+        let start = query
+            .get("cursor")
             .map(|cursor| self.cursors.open(scope, &cursor))
             .transpose()?;
 
@@ -558,7 +560,8 @@ mod tests {
         assert!(form.parse().is_ok(), "the fixture's form is valid");
         let list = lambda_http::request::from_str(include_str!("../../../events/orders-list.json"))
             .expect("an HTTP API v2 event");
-        assert!(parse_status_filter(query_param(&list, "status").as_deref()).is_ok());
+        let query = Query::parse(&list, &["status", "limit", "cursor"]).expect("a valid query");
+        assert!(parse_status_filter(query.get("status").as_deref()).is_ok());
         let message =
             lambda_http::request::from_str(include_str!("../../../events/orders-message.json"))
                 .expect("an HTTP API v2 event");
