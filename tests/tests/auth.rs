@@ -8,28 +8,31 @@
 //!   codes that start with `moto-confirmation-code:` and takes any other;
 //! - ResendConfirmationCode and RevokeToken are not implemented (HTTP 500).
 
-use aws_sdk_cognitoidentityprovider::types::UserType;
+use aws_sdk_cognitoidentityprovider::types::{
+    AttributeType, AuthFlowType, ExplicitAuthFlowsType, UserType,
+};
 use cabinet::handlers::auth::AuthApi;
+use cabinet::identity::{TokenVerifier, VerifierConfig};
 use cabinet::runtime::Handler;
 use cabinet_tests::{Stack, post_json, raw, read_json, with_bearer};
 use http::StatusCode;
-use lambda_http::{Request, RequestExt};
+use lambda_http::Request;
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "Secret123";
 
 fn api(stack: &Stack) -> AuthApi {
-    AuthApi::new(stack.cognito(), stack.client_id.clone())
-}
-
-/// `request` as API Gateway hands it over: routing reads the raw path.
-fn routed(request: Request) -> Request {
-    let path = request.uri().path().to_string();
-    request.with_raw_http_path(path)
+    let verifier = TokenVerifier::new(VerifierConfig {
+        issuer: stack.issuer(),
+        client_id: stack.client_id.clone(),
+        jwks_url: stack.jwks_url(),
+    })
+    .expect("the verifier builds");
+    AuthApi::new(stack.cognito(), stack.client_id.clone(), verifier)
 }
 
 async fn call(api: &AuthApi, request: Request) -> (StatusCode, Value) {
-    read_json(api.handle(routed(request)).await).await
+    read_json(api.handle(request).await).await
 }
 
 async fn post(api: &AuthApi, path: &str, body: Value) -> (StatusCode, Value) {
@@ -85,6 +88,91 @@ fn attribute<'a>(user: &'a UserType, name: &str) -> Option<&'a str> {
         .iter()
         .find(|a| a.name() == name)
         .and_then(|a| a.value())
+}
+
+/// Tokens of a sign-in made with the Cognito SDK directly.
+struct SdkTokens {
+    access_token: String,
+    refresh_token: String,
+}
+
+/// Signs `email` up in `stack`'s pool with the SDK, confirms it as an
+/// administrator would, and signs in through the pool's public client: a
+/// customer of that pool whom our function never saw.
+async fn pool_customer(stack: &Stack, email: &str) -> SdkTokens {
+    let cognito = stack.cognito();
+    let attribute = |name: &str, value: &str| {
+        AttributeType::builder()
+            .name(name)
+            .value(value)
+            .build()
+            .expect("an attribute with a name builds")
+    };
+    cognito
+        .sign_up()
+        .client_id(&stack.client_id)
+        .username(email)
+        .password(PASSWORD)
+        .user_attributes(attribute("email", email))
+        .user_attributes(attribute("given_name", "Анна"))
+        .user_attributes(attribute("family_name", "Сидорова"))
+        .user_attributes(attribute("phone_number", "+79007654321"))
+        .send()
+        .await
+        .expect("the emulator signs the customer up");
+    cognito
+        .admin_confirm_sign_up()
+        .user_pool_id(&stack.user_pool_id)
+        .username(email)
+        .send()
+        .await
+        .expect("the emulator confirms the customer");
+    password_sign_in(stack, &stack.client_id, email, PASSWORD)
+        .await
+        .expect("a confirmed customer signs in")
+}
+
+/// `USER_PASSWORD_AUTH` through app client `client_id` of `stack`'s pool.
+async fn password_sign_in(
+    stack: &Stack,
+    client_id: &str,
+    email: &str,
+    password: &str,
+) -> Result<SdkTokens, String> {
+    let output = stack
+        .cognito()
+        .initiate_auth()
+        .client_id(client_id)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", email)
+        .auth_parameters("PASSWORD", password)
+        .send()
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    let tokens = output
+        .authentication_result()
+        .ok_or("no tokens after sign-in")?;
+    Ok(SdkTokens {
+        access_token: tokens.access_token().ok_or("no access token")?.to_string(),
+        refresh_token: tokens
+            .refresh_token()
+            .ok_or("no refresh token")?
+            .to_string(),
+    })
+}
+
+/// Whether `refresh_token` still gets new tokens through app client
+/// `client_id` of `stack`'s pool: its session is alive.
+async fn session_alive(stack: &Stack, client_id: &str, refresh_token: &str) -> bool {
+    stack
+        .cognito()
+        .initiate_auth()
+        .client_id(client_id)
+        .auth_flow(AuthFlowType::RefreshTokenAuth)
+        .auth_parameters("REFRESH_TOKEN", refresh_token)
+        .send()
+        .await
+        .is_ok()
 }
 
 fn fields(problem: &Value) -> Vec<&str> {
@@ -195,6 +283,93 @@ async fn sign_out_needs_a_live_bearer_and_takes_no_body() {
     let (status, problem) = call(&api, again).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(problem["code"], "unauthorized");
+}
+
+#[tokio::test]
+async fn change_password_refuses_a_token_of_another_pool_and_changes_nothing() {
+    let stack = Stack::fresh().await;
+    let api = api(&stack);
+    let other_pool = Stack::fresh().await;
+    let stranger = pool_customer(&other_pool, "stranger@example.ru").await;
+
+    // moto, like AWS, accepts the token in ChangePassword whatever app client
+    // calls: only our own verification can tell it is not ours.
+    let request = with_bearer(
+        post_json(
+            "/auth/change-password",
+            &json!({"old_password": PASSWORD, "new_password": "Newpass456"}),
+        ),
+        &stranger.access_token,
+    );
+    let (status, problem) = call(&api, request).await;
+
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{problem}");
+    assert_eq!(problem["code"], "unauthorized");
+    let client = &other_pool.client_id;
+    assert!(
+        password_sign_in(&other_pool, client, "stranger@example.ru", PASSWORD)
+            .await
+            .is_ok(),
+        "the old password still works"
+    );
+    assert!(
+        password_sign_in(&other_pool, client, "stranger@example.ru", "Newpass456")
+            .await
+            .is_err(),
+        "the new password was never set"
+    );
+}
+
+#[tokio::test]
+async fn sign_out_refuses_tokens_of_another_pool_or_client_and_ends_no_session() {
+    let stack = Stack::fresh().await;
+    let api = api(&stack);
+    let other_pool = Stack::fresh().await;
+    let stranger = pool_customer(&other_pool, "stranger@example.ru").await;
+
+    // A second app client of our own pool, as another application would have.
+    let other_client = stack
+        .cognito()
+        .create_user_pool_client()
+        .user_pool_id(&stack.user_pool_id)
+        .client_name("other-app")
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .send()
+        .await
+        .expect("the emulator creates a second client")
+        .user_pool_client()
+        .and_then(|c| c.client_id().map(str::to_string))
+        .expect("the new client has an id");
+    register(&api, "ivan@example.ru", PASSWORD).await;
+    let via_other_client = password_sign_in(&stack, &other_client, "ivan@example.ru", PASSWORD)
+        .await
+        .expect("the customer signs in through the other client");
+
+    for (case, tokens) in [
+        ("another pool", &stranger),
+        ("another client", &via_other_client),
+    ] {
+        let request = with_bearer(
+            post_json(
+                "/auth/sign-out",
+                &json!({"refresh_token": tokens.refresh_token}),
+            ),
+            &tokens.access_token,
+        );
+        let (status, problem) = call(&api, request).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{case}: {problem}");
+        assert_eq!(problem["code"], "unauthorized", "{case}");
+    }
+
+    assert!(
+        session_alive(&other_pool, &other_pool.client_id, &stranger.refresh_token).await,
+        "the other pool's session goes on"
+    );
+    assert!(
+        session_alive(&stack, &other_client, &via_other_client.refresh_token).await,
+        "the other client's session goes on"
+    );
 }
 
 #[tokio::test]

@@ -4,6 +4,13 @@
 //! Every input is parsed before Cognito is called, and the login is always
 //! trimmed and lower-cased first (R1.5), so one address is one account
 //! whatever case it is typed in.
+//!
+//! The routes that act with a bearer access token (sign-out, change-password)
+//! verify it first, as every protected handler does ([`TokenVerifier`]):
+//! Cognito itself honours in `GlobalSignOut` and `ChangePassword` an access
+//! token of any app client, and moto one of any pool, so passing the token on
+//! unverified would let a token that was never issued to the portal end
+//! sessions or change passwords through it.
 
 use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -19,6 +26,7 @@ use crate::domain::registration::{
 };
 use crate::error::{ApiError, FieldError};
 use crate::http::{ApiResult, bearer_token, json, json_body, no_content, path_segments};
+use crate::identity::{Identity, TokenVerifier, VerifierConfig, VerifierSetupError};
 use crate::runtime::Handler;
 
 /// Longest token accepted from a client; Cognito's are a few kilobytes.
@@ -27,6 +35,18 @@ const TOKEN_MAX_CHARS: usize = 16 * 1024;
 /// The identity routes of the `auth` function.
 pub struct AuthApi {
     users: PublicClient,
+    verifier: TokenVerifier,
+}
+
+/// The function cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// A required variable is not set.
+    #[error(transparent)]
+    Missing(#[from] MissingVariable),
+    /// The token verifier could not be built.
+    #[error(transparent)]
+    Verifier(#[from] VerifierSetupError),
 }
 
 /// One route under `/auth/`.
@@ -61,21 +81,31 @@ impl Route {
 }
 
 impl AuthApi {
-    /// Routes served with `cognito`, through the app client `client_id`.
-    pub fn new(cognito: aws_sdk_cognitoidentityprovider::Client, client_id: String) -> Self {
+    /// Routes served with `cognito`, through the app client `client_id`,
+    /// acting only on the access tokens `verifier` accepts (those of the same
+    /// pool and client).
+    pub fn new(
+        cognito: aws_sdk_cognitoidentityprovider::Client,
+        client_id: String,
+        verifier: TokenVerifier,
+    ) -> Self {
         Self {
             users: PublicClient::new(cognito, client_id),
+            verifier,
         }
     }
 
-    /// Reads `USER_POOL_CLIENT_ID` and builds the Cognito client from the
-    /// function's environment.
-    pub async fn from_env() -> Result<Self, MissingVariable> {
+    /// The handler configured from the environment: `USER_POOL_ID`,
+    /// `USER_POOL_CLIENT_ID`, `AWS_REGION`, and on the local stack
+    /// `COGNITO_JWKS_URL`.
+    pub async fn from_env() -> Result<Self, SetupError> {
         let client_id = config::required("USER_POOL_CLIENT_ID")?;
+        let verifier = TokenVerifier::new(VerifierConfig::from_env()?)?;
         let sdk = config::aws().await;
         Ok(Self::new(
             aws_sdk_cognitoidentityprovider::Client::new(&sdk),
             client_id,
+            verifier,
         ))
     }
 
@@ -179,7 +209,8 @@ impl AuthApi {
     /// `POST /auth/sign-out`: ends every session of the bearer; the refresh
     /// token sent in the body, if any, is revoked as well.
     async fn sign_out(&self, request: &Request) -> ApiResult {
-        let access_token = access_token(request)?;
+        let identity = self.identify(request).await?;
+        let access_token = identity.access_token.expose();
         let form: SignOutForm = if has_body(request) {
             json_body(request)?
         } else {
@@ -242,7 +273,8 @@ impl AuthApi {
     /// `POST /auth/change-password`: the signed-in customer replaces their
     /// password, proving the current one.
     async fn change_password(&self, request: &Request) -> ApiResult {
-        let access_token = access_token(request)?;
+        let identity = self.identify(request).await?;
+        let access_token = identity.access_token.expose();
         let form: ChangeForm = json_body(request)?;
         let (old_password, new_password) = all_valid((
             parse_secret(
@@ -273,6 +305,13 @@ impl AuthApi {
 
         tracing::info!("password changed");
         no_content()
+    }
+
+    /// The bearer, verified to hold an unexpired access token of our pool and
+    /// app client, or 401 before anything reaches Cognito.
+    async fn identify(&self, request: &Request) -> Result<Identity, ApiError> {
+        let token = access_token(request)?;
+        self.verifier.verify(token).await
     }
 }
 
