@@ -69,6 +69,19 @@ fn describe_json_error(error: serde_path_to_error::Error<serde_json::Error>) -> 
         // The path already ends with the unknown field, except at the top.
         return unknown_field_error(if path == "." { field } else { path });
     }
+    if let Some(field) = quoted_after(&inner, "duplicate field `") {
+        let field = if path == "." {
+            field
+        } else {
+            format!("{path}.{field}")
+        };
+        let detail = format!("Поле «{field}» передано дважды: оставьте одно значение.");
+        let mut problem = ApiError::bad_request("duplicate_field", detail.clone());
+        problem
+            .errors
+            .push(FieldError::new(field, "duplicate_field", detail));
+        return problem;
+    }
     if inner.is_syntax() || inner.is_eof() {
         return ApiError::bad_request(
             "invalid_json",
@@ -79,7 +92,7 @@ fn describe_json_error(error: serde_path_to_error::Error<serde_json::Error>) -> 
             ),
         );
     }
-    if path == "." {
+    if path == "." || path.starts_with('[') {
         return ApiError::bad_request(
             "invalid_json",
             "Тело запроса должно быть JSON-объектом с полями формы.",
@@ -94,8 +107,14 @@ fn describe_json_error(error: serde_path_to_error::Error<serde_json::Error>) -> 
 }
 
 fn unknown_field(error: &serde_json::Error) -> Option<String> {
+    quoted_after(error, "unknown field `")
+}
+
+/// The name serde quotes after `prefix` in its message, as in
+/// "unknown field `x`" or "duplicate field `x`".
+fn quoted_after(error: &serde_json::Error, prefix: &str) -> Option<String> {
     let message = error.to_string();
-    let rest = message.strip_prefix("unknown field `")?;
+    let rest = message.strip_prefix(prefix)?;
     rest.split('`').next().map(str::to_string)
 }
 
@@ -304,8 +323,19 @@ mod tests {
     }
 
     #[test]
+    fn names_a_duplicated_field() {
+        let error = json_body::<Form>(&request(
+            Some("application/json"),
+            r#"{"name":"a","name":"b"}"#,
+        ))
+        .unwrap_err();
+        assert_eq!(error.code, "duplicate_field");
+        assert_eq!(error.errors[0].field, "name");
+    }
+
+    #[test]
     fn refuses_broken_and_non_object_json() {
-        for body in ["{", "[1]", "42", "", "{} {}"] {
+        for body in ["{", "[1]", "[\"x\"]", "42", "", "{} {}"] {
             let error = json_body::<Form>(&request(Some("application/json"), body)).unwrap_err();
             assert_eq!(error.status, StatusCode::BAD_REQUEST, "{body}");
         }

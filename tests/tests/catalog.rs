@@ -560,7 +560,11 @@ async fn a_filter_that_cannot_be_read_is_refused_never_dropped() {
         ("region=%D0", "region", "invalid_parameter"),
         ("q=%FF%FE", "q", "invalid_parameter"),
         ("city=%E2%80%94", "city", "invalid_parameter"),
-        ("federal_district=%21%21%21", "federal_district", "invalid_parameter"),
+        (
+            "federal_district=%21%21%21",
+            "federal_district",
+            "invalid_parameter",
+        ),
         ("regoin=x", "regoin", "unknown_parameter"),
     ] {
         let (status, problem) = call(&api, &format!("{base}?{query}")).await;

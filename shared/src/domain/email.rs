@@ -37,7 +37,7 @@ impl Email {
             && !local.contains("..")
             && local
                 .chars()
-                .all(|c| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
+                .all(|c| c.is_alphanumeric() || "._%+-".contains(c));
         let labels: Vec<&str> = domain.split('.').collect();
         let domain_ok = labels.len() >= 2
             && labels.iter().all(|label| {
@@ -47,7 +47,10 @@ impl Email {
                     && label.chars().all(|c| c.is_alphanumeric() || c == '-')
             })
             && labels.last().is_some_and(|tld| {
-                tld.chars().count() >= 2 && tld.chars().all(char::is_alphabetic)
+                // Letters, or the ASCII (Punycode) form of a national
+                // domain such as .рф: xn--p1ai.
+                tld.chars().count() >= 2
+                    && (tld.chars().all(char::is_alphabetic) || tld.starts_with("xn--"))
             });
         if local_ok && domain_ok {
             Ok(Self(normal))
@@ -115,6 +118,11 @@ mod tests {
     }
 
     #[test]
+    fn accepts_punycode_domains() {
+        assert!(Email::parse("test@xn--80akhbyknj4f.xn--p1ai").is_ok());
+    }
+
+    #[test]
     fn refuses_malformed_addresses() {
         for raw in [
             "ivan",
@@ -127,6 +135,11 @@ mod tests {
             ".ivan@example.ru",
             "ivan..p@example.ru",
             "ivan@-example.ru",
+            // Signs RFC 5322 allows but mail systems and Cognito refuse.
+            "t'est@example.ru",
+            "t/est@example.ru",
+            "t|est@example.ru",
+            "t{est}@example.ru",
         ] {
             assert_eq!(Email::parse(raw), Err(EmailError::Malformed), "{raw}");
         }

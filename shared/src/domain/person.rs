@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use unicode_normalization::UnicodeNormalization;
+
 use super::text::{BoundedText, TextError};
 
 /// Longest name accepted, in characters.
@@ -22,18 +24,20 @@ pub enum NameError {
 }
 
 impl PersonName {
-    /// Trims and checks `raw`.
+    /// Composes, trims and checks `raw`. A name pasted in decomposed form
+    /// (`И` and a combining breve, as some keyboards give `Й`) is composed
+    /// first, so it is stored and compared as typed elsewhere.
     pub fn parse(raw: &str) -> Result<Self, NameError> {
-        let text = BoundedText::parse(raw, 1, NAME_MAX_CHARS).map_err(NameError::Text)?;
-        let ok = text
+        let composed: String = raw.nfc().collect();
+        let text = BoundedText::parse(&composed, 1, NAME_MAX_CHARS).map_err(NameError::Text)?;
+        let ok = text.as_str().chars().all(|c| {
+            (c.is_alphabetic() && !is_invisible_letter(c))
+                || matches!(c, ' ' | '-' | '\'' | '’' | '.')
+        }) && text
             .as_str()
             .chars()
-            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '’' | '.'))
-            && text
-                .as_str()
-                .chars()
-                .next()
-                .is_some_and(char::is_alphabetic);
+            .next()
+            .is_some_and(char::is_alphabetic);
         if ok {
             Ok(Self(text.into_inner()))
         } else {
@@ -45,6 +49,12 @@ impl PersonName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Letters that show nothing: Hangul fillers count as alphabetic, but a name
+/// made of them would look empty.
+fn is_invisible_letter(c: char) -> bool {
+    matches!(c, '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}')
 }
 
 /// Masks the name so that it never reaches a log whole.
@@ -90,6 +100,23 @@ mod tests {
             assert!(PersonName::parse(raw).is_ok(), "{raw}");
         }
         assert_eq!(PersonName::parse("  Пётр ").unwrap().as_str(), "Пётр");
+    }
+
+    #[test]
+    fn composes_decomposed_letters() {
+        assert_eq!(PersonName::parse("И\u{306}осиф").unwrap().as_str(), "Йосиф");
+        assert_eq!(PersonName::parse("Се\u{308}ма").unwrap().as_str(), "Сёма");
+    }
+
+    #[test]
+    fn refuses_invisible_letters() {
+        for raw in ["\u{3164}", "\u{115F}", "\u{FFA0}", "Иван\u{3164}"] {
+            assert_eq!(
+                PersonName::parse(raw),
+                Err(NameError::UnexpectedCharacters),
+                "{raw:?}"
+            );
+        }
     }
 
     #[test]

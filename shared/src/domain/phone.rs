@@ -22,6 +22,26 @@ pub enum PhoneError {
     NotMobile,
 }
 
+/// Signs people put between the digits: spaces (also the no-break and thin
+/// ones word processors insert), brackets, dots and dashes (also the en and
+/// em dashes and the no-break hyphen that autocorrect makes of a hyphen).
+fn is_separator(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '('
+            | ')'
+            | '-'
+            | '.'
+            | '\u{a0}'
+            | '\u{2009}'
+            | '\u{202f}'
+            | '\u{2010}'
+            | '\u{2011}'
+            | '\u{2013}'
+            | '\u{2014}'
+    )
+}
+
 impl MobilePhone {
     /// Parses a number typed the Russian way into its normal form.
     pub fn parse(raw: &str) -> Result<Self, PhoneError> {
@@ -33,10 +53,7 @@ impl MobilePhone {
             Some(rest) => (true, rest),
             None => (false, trimmed),
         };
-        if !rest
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '(' | ')' | '-' | '.' | '\u{a0}'))
-        {
+        if !rest.chars().all(|c| c.is_ascii_digit() || is_separator(c)) {
             return Err(PhoneError::UnexpectedCharacters);
         }
         let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
@@ -111,6 +128,8 @@ mod tests {
             "+79000000000",
             "7 900 000 00 00",
             " 8(900)000.00.00 ",
+            "8–900–000–00–00",
+            "+7\u{2009}900\u{2009}000\u{2011}00\u{2011}00",
         ] {
             assert_eq!(
                 MobilePhone::parse(raw).unwrap().as_str(),
