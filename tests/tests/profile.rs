@@ -17,6 +17,7 @@
 //!   not implement), and afterwards the emulator no longer finds the account
 //!   by the old tokens, so the customer signs in again with the new address.
 
+use std::collections::HashMap;
 use std::process::{Command, Stdio};
 
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, ExplicitAuthFlowsType};
@@ -155,6 +156,35 @@ async fn item_count(stack: &Stack) -> i32 {
         .await
         .expect("the emulator scans the table")
         .count()
+}
+
+/// The profile item of `customer`, as the table holds it.
+async fn stored_item(
+    stack: &Stack,
+    customer: &Customer,
+) -> Option<HashMap<String, AttributeValue>> {
+    stack
+        .dynamodb()
+        .get_item()
+        .table_name(&stack.table)
+        .key("pk", AttributeValue::S(format!("USER#{}", customer.sub)))
+        .key("sk", AttributeValue::S("PROFILE".into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("the emulator reads the item")
+        .item
+}
+
+/// `version` of `customer`'s profile item.
+async fn stored_version(stack: &Stack, customer: &Customer) -> u64 {
+    let item = stored_item(stack, customer)
+        .await
+        .expect("the profile is stored");
+    match &item["version"] {
+        AttributeValue::N(n) => n.parse().expect("the version is a whole number"),
+        other => panic!("version is a number, not {other:?}"),
+    }
 }
 
 async fn account_attribute(stack: &Stack, customer: &Customer, name: &str) -> Option<String> {
@@ -601,18 +631,61 @@ async fn a_signed_out_token_cannot_create_or_change_a_profile() {
     let stack = Stack::fresh().await;
     let api = api(&stack);
     let ivan = customer(&stack, "ivan@example.ru").await;
-    stack
-        .cognito()
-        .global_sign_out()
-        .access_token(&ivan.access_token)
-        .send()
-        .await
-        .expect("the customer signs out");
+    let maria = customer(&stack, "maria@example.ru").await;
+    let maria_before = profile_of(&api, &maria).await;
+    for customer in [&ivan, &maria] {
+        stack
+            .cognito()
+            .global_sign_out()
+            .access_token(&customer.access_token)
+            .send()
+            .await
+            .expect("the customer signs out");
+    }
 
-    // The signature still holds, but the pool no longer honours the token.
+    // The signatures still hold, but the pool no longer honours the tokens.
     let (status, problem) = read(&api, &ivan.access_token).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{problem}");
-    assert_eq!(item_count(&stack).await, 0);
+    let (status, problem) = save(&api, &ivan.access_token, form(&ivan)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{problem}");
+    assert!(
+        stored_item(&stack, &ivan).await.is_none(),
+        "nothing created"
+    );
+
+    // Maria's profile exists, so a read is local; but a save, even one of
+    // the switch alone that the pool has no part in, asks the pool first.
+    let (status, _) = read(&api, &maria.access_token).await;
+    assert_eq!(status, StatusCode::OK, "reads stay local");
+    let version = stored_version(&stack, &maria).await;
+    let switch_only = json!({
+        "first_name": "Иван",
+        "last_name": "Петров",
+        "patronymic": "Сергеевич",
+        "email": maria.email,
+        "phone": "+79001234567",
+        "notifications": {"status_emails": false},
+    });
+    let (status, problem) = save(&api, &maria.access_token, switch_only).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{problem}");
+    assert_eq!(problem["code"], "unauthorized");
+    let confirm = with_bearer(
+        raw(
+            "POST",
+            "/profile/email/confirm",
+            Some("application/json"),
+            r#"{"code":"123456"}"#,
+        ),
+        &maria.access_token,
+    );
+    let (status, problem) = call(&api, confirm).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{problem}");
+    assert_eq!(stored_version(&stack, &maria).await, version);
+
+    let again = sign_in(&stack, &stack.client_id, &maria.email).await;
+    let after = profile_of(&api, &again).await;
+    assert_eq!(after["notifications"]["status_emails"], true);
+    assert_eq!(after, maria_before);
 }
 
 #[tokio::test]

@@ -11,6 +11,10 @@
 //! account, so the first access creates the profile item from `GetUser`
 //! (called with the customer's own token) and later reads are one `GetItem`.
 //!
+//! Every write first asks the pool about the token (`GetUser`): the local
+//! verification cannot know that the customer signed out everywhere
+//! (`GlobalSignOut`), the pool can. Reads stay local.
+//!
 //! A saved change is first sent to the user pool (`UpdateUserAttributes`
 //! with the customer's token), so that the names and phone in the tokens and
 //! in Cognito stay those of the profile, and only then written to the table.
@@ -167,7 +171,7 @@ impl ProfileApi {
     async fn read(&self, request: &Request) -> ApiResult {
         let identity = self.identify(request).await?;
 
-        let stored = self.load(&identity).await?;
+        let stored = self.load(&identity, None).await?;
 
         json(StatusCode::OK, &ProfileAnswer::of(&stored))
     }
@@ -177,8 +181,9 @@ impl ProfileApi {
         let identity = self.identify(request).await?;
         let form: ProfileForm = json_body(request)?;
         let update = form.parse()?;
+        let account = self.live_account(&identity).await?;
 
-        let current = self.load(&identity).await?;
+        let current = self.load(&identity, Some(account)).await?;
         let changes = account_changes(&current.profile, &update);
         let email_outcome = if changes.is_empty() {
             EmailOutcome::Unchanged
@@ -204,8 +209,9 @@ impl ProfileApi {
         let identity = self.identify(request).await?;
         let form: EmailConfirmationForm = json_body(request)?;
         let code = form.parse()?;
+        let account = self.live_account(&identity).await?;
 
-        let current = self.load(&identity).await?;
+        let current = self.load(&identity, Some(account)).await?;
         let next = current
             .profile
             .with_email_confirmed()
@@ -228,15 +234,29 @@ impl ProfileApi {
         self.verifier.verify(token).await
     }
 
-    /// The caller's profile, created from their account on first access.
-    async fn load(&self, identity: &Identity) -> Result<StoredProfile, ApiError> {
+    /// The caller's account as the user pool has it, asked with their token:
+    /// 401 when the pool no longer honours it (signed out everywhere, or the
+    /// account is gone or disabled). Every write asks first.
+    async fn live_account(&self, identity: &Identity) -> Result<AccountAttributes, ApiError> {
+        self.accounts
+            .attributes(&identity.access_token, &identity.user_id)
+            .await
+    }
+
+    /// The caller's profile, created on first access from their account:
+    /// `account` when the caller has already asked the pool for it.
+    async fn load(
+        &self,
+        identity: &Identity,
+        account: Option<AccountAttributes>,
+    ) -> Result<StoredProfile, ApiError> {
         if let Some(stored) = self.table.get(&identity.user_id).await? {
             return Ok(stored);
         }
-        let account = self
-            .accounts
-            .attributes(&identity.access_token, &identity.user_id)
-            .await?;
+        let account = match account {
+            Some(account) => account,
+            None => self.live_account(identity).await?,
+        };
         let profile = Profile::from_account(&identity.user_id, account);
         if let Some(stored) = self.table.create(&profile).await? {
             tracing::info!("profile created from the user-pool account");
