@@ -19,6 +19,7 @@
 
 use std::collections::HashMap;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, ExplicitAuthFlowsType};
 use aws_sdk_dynamodb::types::{AttributeValue, Select};
@@ -187,6 +188,23 @@ async fn stored_version(stack: &Stack, customer: &Customer) -> u64 {
     }
 }
 
+/// The attributes sign-up gave every test customer, which saving the profile
+/// never changes: after sign-up the profile item alone holds them.
+async fn assert_account_as_signed_up(stack: &Stack, customer: &Customer) {
+    for (name, value) in [
+        ("given_name", "Иван"),
+        ("family_name", "Петров"),
+        ("middle_name", "Сергеевич"),
+        ("phone_number", "+79001234567"),
+    ] {
+        assert_eq!(
+            account_attribute(stack, customer, name).await.as_deref(),
+            Some(value),
+            "{name}"
+        );
+    }
+}
+
 async fn account_attribute(stack: &Stack, customer: &Customer, name: &str) -> Option<String> {
     stack
         .cognito()
@@ -334,7 +352,8 @@ async fn the_first_read_creates_the_profile_from_the_account_and_later_reads_use
 }
 
 #[tokio::test]
-async fn a_saved_form_stores_every_russian_phone_spelling_in_one_form_and_updates_the_account() {
+async fn a_saved_form_stores_every_russian_phone_spelling_in_one_form_and_leaves_the_account_alone()
+{
     let stack = Stack::fresh().await;
     let api = api(&stack);
     let ivan = customer(&stack, "ivan@example.ru").await;
@@ -354,34 +373,19 @@ async fn a_saved_form_stores_every_russian_phone_spelling_in_one_form_and_update
         assert_eq!(status, StatusCode::OK, "{typed}: {saved}");
         assert_eq!(saved["phone"], normal, "{typed}");
         assert_eq!(profile_of(&api, &ivan).await["phone"], normal, "{typed}");
-        assert_eq!(
-            account_attribute(&stack, &ivan, "phone_number")
-                .await
-                .as_deref(),
-            Some(normal),
-            "the account keeps in step"
-        );
     }
 
     let profile = profile_of(&api, &ivan).await;
     assert_eq!(profile["first_name"], "Пётр");
     assert_eq!(profile["last_name"], "Сидоров");
     assert_eq!(profile["patronymic"], "Ильич");
-    for (name, value) in [
-        ("given_name", "Пётр"),
-        ("family_name", "Сидоров"),
-        ("middle_name", "Ильич"),
-    ] {
-        assert_eq!(
-            account_attribute(&stack, &ivan, name).await.as_deref(),
-            Some(value),
-            "{name}"
-        );
-    }
+    // The profile item is the one place of the names and the phone: the
+    // account keeps what sign-up gave it.
+    assert_account_as_signed_up(&stack, &ivan).await;
 }
 
 #[tokio::test]
-async fn an_empty_patronymic_clears_it_in_the_profile_and_the_account() {
+async fn an_empty_patronymic_clears_it_in_the_profile_and_not_in_the_account() {
     let stack = Stack::fresh().await;
     let api = api(&stack);
     let ivan = customer(&stack, "ivan@example.ru").await;
@@ -393,11 +397,7 @@ async fn an_empty_patronymic_clears_it_in_the_profile_and_the_account() {
     assert_eq!(status, StatusCode::OK, "{saved}");
     assert_eq!(saved["patronymic"], Value::Null);
     assert_eq!(profile_of(&api, &ivan).await["patronymic"], Value::Null);
-    assert!(
-        account_attribute(&stack, &ivan, "middle_name")
-            .await
-            .is_none_or(|v| v.is_empty())
-    );
+    assert_account_as_signed_up(&stack, &ivan).await;
 }
 
 #[tokio::test]
@@ -825,8 +825,21 @@ async fn a_new_address_becomes_the_login_and_a_taken_one_is_refused() {
     assert_eq!(status, StatusCode::CONFLICT, "{problem}");
     assert_eq!(problem["code"], "email_taken");
     assert_eq!(fields(&problem), ["email"]);
-    assert_eq!(profile_of(&api, &ivan).await, before);
+    assert_eq!(
+        profile_of(&api, &ivan).await,
+        before,
+        "the names were not kept"
+    );
+    assert_eq!(
+        stored_version(&stack, &ivan).await,
+        1,
+        "the item was put back"
+    );
     assert_eq!(profile_of(&api, &maria).await["email"], "maria@example.ru");
+    assert_eq!(
+        account_attribute(&stack, &ivan, "email").await.as_deref(),
+        Some("ivan@example.ru")
+    );
 
     // A free address: the emulator makes it the login at once (AWS would
     // keep the old one until the code is confirmed).
@@ -860,4 +873,242 @@ async fn a_new_address_becomes_the_login_and_a_taken_one_is_refused() {
     let (status, problem) = call(&api, request).await;
     assert_eq!(status, StatusCode::CONFLICT, "{problem}");
     assert_eq!(problem["code"], "no_pending_email");
+}
+
+/// The answers to `bodies` saved all at once with `token`, in their order.
+async fn save_all(
+    api: &Arc<ProfileApi>,
+    token: &str,
+    bodies: &[Value],
+) -> Vec<(StatusCode, Value)> {
+    let tasks: Vec<_> = bodies
+        .iter()
+        .map(|body| {
+            let (api, token, body) = (api.clone(), token.to_string(), body.clone());
+            tokio::spawn(async move { save(&api, &token, body).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.expect("a save does not panic"));
+    }
+    answers
+}
+
+const FIRST_NAMES: [&str; 8] = [
+    "Алексей",
+    "Борис",
+    "Василий",
+    "Григорий",
+    "Дмитрий",
+    "Евгений",
+    "Захар",
+    "Илья",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_saves_store_exactly_one_answered_form_and_refused_ones_change_nothing() {
+    let stack = Stack::fresh().await;
+    let api = Arc::new(api(&stack));
+    let ivan = customer(&stack, "ivan@example.ru").await;
+    profile_of(&api, &ivan).await;
+
+    for round in 0..3 {
+        let version = stored_version(&stack, &ivan).await;
+        let bodies: Vec<Value> = FIRST_NAMES
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let mut body = form(&ivan);
+                body["first_name"] = json!(name);
+                body["phone"] = json!(format!("+7912{round:03}{i:04}"));
+                body
+            })
+            .collect();
+
+        let answers = save_all(&api, &ivan.access_token, &bodies).await;
+
+        let stored = profile_of(&api, &ivan).await;
+        let mut saved = 0;
+        for ((status, answer), body) in answers.iter().zip(&bodies) {
+            match *status {
+                StatusCode::OK => saved += 1,
+                StatusCode::CONFLICT => {
+                    assert_eq!(answer["code"], "profile_changed");
+                    assert_ne!(
+                        stored["first_name"], body["first_name"],
+                        "a refused form was kept"
+                    );
+                }
+                other => panic!("round {round}: {other}: {answer}"),
+            }
+        }
+        let winners: Vec<&Value> = answers
+            .iter()
+            .filter(|(status, answer)| *status == StatusCode::OK && *answer == stored)
+            .map(|(_, answer)| answer)
+            .collect();
+        assert_eq!(
+            winners.len(),
+            1,
+            "round {round}: {stored} is one answered form"
+        );
+        assert_eq!(
+            stored_version(&stack, &ivan).await,
+            version + saved,
+            "round {round}: one write per save answered 200, none for a refused one"
+        );
+    }
+    assert_account_as_signed_up(&stack, &ivan).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refused_save_never_changes_the_login() {
+    let stack = Stack::fresh().await;
+    let api = Arc::new(api(&stack));
+    const EMAIL_SAVE: usize = 3;
+
+    for n in 0..5 {
+        let customer = customer(&stack, &format!("customer{n}@example.ru")).await;
+        profile_of(&api, &customer).await;
+        let new_email = format!("customer{n}.new@example.ru");
+        let bodies: Vec<Value> = FIRST_NAMES
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let mut body = form(&customer);
+                body["first_name"] = json!(name);
+                if i == EMAIL_SAVE {
+                    body["email"] = json!(new_email);
+                }
+                body
+            })
+            .collect();
+
+        let answers = save_all(&api, &customer.access_token, &bodies).await;
+
+        for (status, answer) in &answers {
+            // moto refuses the old token once the e-mail changed: 401.
+            assert!(
+                [
+                    StatusCode::OK,
+                    StatusCode::CONFLICT,
+                    StatusCode::UNAUTHORIZED
+                ]
+                .contains(status),
+                "customer {n}: {status}: {answer}"
+            );
+        }
+        let login = account_attribute(&stack, &customer, "email").await;
+        let item = stored_item(&stack, &customer)
+            .await
+            .expect("the profile is stored");
+        let (status, answer) = &answers[EMAIL_SAVE];
+        if *status == StatusCode::OK {
+            assert_eq!(answer["email"], new_email.as_str());
+            assert_eq!(login.as_deref(), Some(new_email.as_str()));
+            assert_eq!(item["email"], AttributeValue::S(new_email.clone()));
+        } else {
+            assert_eq!(
+                login.as_deref(),
+                Some(customer.email.as_str()),
+                "customer {n}: the save answered {status} {answer}, yet the login changed"
+            );
+            assert_eq!(item["email"], AttributeValue::S(customer.email.clone()));
+        }
+        assert!(
+            !item.contains_key("pending_email"),
+            "customer {n}: nothing left pending"
+        );
+    }
+}
+
+/// Marks `address` as pending for `customer` and the user pool as asked for
+/// it at `started_at`, as a save does before it calls the pool.
+async fn mark_email_request(stack: &Stack, customer: &Customer, address: &str, started_at: &str) {
+    stack
+        .dynamodb()
+        .update_item()
+        .table_name(&stack.table)
+        .key("pk", AttributeValue::S(format!("USER#{}", customer.sub)))
+        .key("sk", AttributeValue::S("PROFILE".into()))
+        .update_expression("SET pending_email = :address, email_request_started_at = :started")
+        .expression_attribute_values(":address", AttributeValue::S(address.into()))
+        .expression_attribute_values(":started", AttributeValue::S(started_at.into()))
+        .send()
+        .await
+        .expect("the emulator updates the item");
+}
+
+#[tokio::test]
+async fn a_change_of_the_address_waits_until_the_pool_answered_the_one_before() {
+    let stack = Stack::fresh().await;
+    let api = api(&stack);
+    let ivan = customer(&stack, "ivan@example.ru").await;
+    let (status, saved) = save(&api, &ivan.access_token, form(&ivan)).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let just_now = saved["updated_at"].as_str().expect("a time").to_string();
+    mark_email_request(&stack, &ivan, "first.new@example.ru", &just_now).await;
+    let before = stored_item(&stack, &ivan).await;
+
+    // Were this one sent, the pool could end with either address pending.
+    let mut second = form(&ivan);
+    second["email"] = json!("second.new@example.ru");
+    let (status, problem) = save(&api, &ivan.access_token, second.clone()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert_eq!(problem["code"], "email_change_in_progress");
+    let confirm = with_bearer(
+        raw(
+            "POST",
+            "/profile/email/confirm",
+            Some("application/json"),
+            r#"{"code":"123456"}"#,
+        ),
+        &ivan.access_token,
+    );
+    let (status, problem) = call(&api, confirm).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert_eq!(problem["code"], "email_change_in_progress");
+    assert_eq!(stored_item(&stack, &ivan).await, before);
+    assert_eq!(
+        account_attribute(&stack, &ivan, "email").await.as_deref(),
+        Some("ivan@example.ru")
+    );
+
+    // A save that keeps the address goes through and leaves the request be.
+    let mut names = form(&ivan);
+    names["first_name"] = json!("Илья");
+    let (status, saved) = save(&api, &ivan.access_token, names).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["first_name"], "Илья");
+    assert_eq!(saved["pending_email"], "first.new@example.ru");
+    let item = stored_item(&stack, &ivan)
+        .await
+        .expect("the profile is stored");
+    assert_eq!(
+        item["email_request_started_at"],
+        AttributeValue::S(just_now)
+    );
+
+    // A request whose function ended without recording the answer holds
+    // nothing back once it is old.
+    mark_email_request(
+        &stack,
+        &ivan,
+        "first.new@example.ru",
+        "2000-01-01T00:00:00Z",
+    )
+    .await;
+    let (status, saved) = save(&api, &ivan.access_token, second).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["email"], "second.new@example.ru");
+    assert_eq!(saved["pending_email"], Value::Null);
+    let item = stored_item(&stack, &ivan)
+        .await
+        .expect("the profile is stored");
+    assert!(!item.contains_key("email_request_started_at"));
+    assert_eq!(
+        account_attribute(&stack, &ivan, "email").await.as_deref(),
+        Some("second.new@example.ru")
+    );
 }

@@ -20,6 +20,10 @@ pub const STATUS_EMAILS_LABEL: &str = "Письма о статусе заяво
 /// Every value a customer sends passes through [`ProfileForm::parse`] first.
 /// The values of a profile created on first access are imported from the
 /// user pool as sign-up wrote them there (see [`Profile::from_account`]).
+/// From then on the profile is the one place of the names, the phone and the
+/// switches: saving it does not copy them to the user pool, whose account
+/// keeps what sign-up gave it. Only the e-mail address, which is the login,
+/// changes in the pool too.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Profile {
     /// The customer's id: `sub` of the user pool.
@@ -103,36 +107,69 @@ impl Profile {
         self.email != requested.as_str()
     }
 
-    /// The profile after `update`, with the e-mail as the user pool took it:
-    /// `email_outcome` says whether the requested address replaced the login
-    /// at once or waits for its confirmation code.
-    pub fn updated(&self, update: &ProfileUpdate, email_outcome: EmailOutcome) -> Self {
-        let (email, pending_email) = match email_outcome {
-            EmailOutcome::Unchanged => (self.email.clone(), self.pending_email.clone()),
-            EmailOutcome::Applied => (update.email.as_str().to_string(), None),
-            EmailOutcome::AwaitingCode => {
-                (self.email.clone(), Some(update.email.as_str().to_string()))
-            }
+    /// The profile after `update`. The confirmed address stays the login: a
+    /// new one becomes `pending_email` until the user pool has taken it (see
+    /// [`Profile::with_email_applied`], [`Profile::with_email_confirmed`]);
+    /// the confirmed one again keeps whatever change is pending.
+    pub fn updated(&self, update: &ProfileUpdate) -> Self {
+        let pending_email = if self.changes_email(&update.email) {
+            Some(update.email.as_str().to_string())
+        } else {
+            self.pending_email.clone()
         };
         Self {
             user_id: self.user_id.clone(),
             first_name: update.first_name.as_str().to_string(),
             last_name: update.last_name.as_str().to_string(),
             patronymic: update.patronymic.as_ref().map(|p| p.as_str().to_string()),
-            email,
+            email: self.email.clone(),
             pending_email,
             phone: update.phone.as_str().to_string(),
             notifications: update.notifications.unwrap_or(self.notifications),
         }
     }
 
-    /// The profile once the pending address was confirmed: it becomes the
-    /// login. `None` when no change waits for confirmation.
-    pub fn with_email_confirmed(&self) -> Option<Self> {
-        let confirmed = self.pending_email.clone()?;
+    /// The profile once the user pool made `address` the login without a
+    /// code (moto does; AWS with our pool's settings never does). `None` when
+    /// `address` is no longer the pending one: nothing of it to record.
+    pub fn with_email_applied(&self, address: &str) -> Option<Self> {
+        if self.pending_email.as_deref() != Some(address) {
+            return None;
+        }
         Some(Self {
-            email: confirmed,
+            email: address.to_string(),
             pending_email: None,
+            ..self.clone()
+        })
+    }
+
+    /// The profile once the code sent to `address` was confirmed in the user
+    /// pool, which made it the login: it is the confirmed address, and no
+    /// longer pending. `None` when the profile already says so.
+    pub fn with_email_confirmed(&self, address: &str) -> Option<Self> {
+        let pending_email = self
+            .pending_email
+            .clone()
+            .filter(|pending| pending != address);
+        if self.email == address && pending_email == self.pending_email {
+            return None;
+        }
+        Some(Self {
+            email: address.to_string(),
+            pending_email,
+            ..self.clone()
+        })
+    }
+
+    /// The profile once the user pool refused the pending `address`: the
+    /// change pending before, `previous`, is pending again. `None` when
+    /// `address` is no longer the pending one.
+    pub fn with_email_withdrawn(&self, address: &str, previous: Option<&str>) -> Option<Self> {
+        if self.pending_email.as_deref() != Some(address) {
+            return None;
+        }
+        Some(Self {
+            pending_email: previous.map(str::to_string),
             ..self.clone()
         })
     }
@@ -148,15 +185,13 @@ impl fmt::Debug for Profile {
     }
 }
 
-/// What became of a requested e-mail address when the profile was saved.
+/// What the user pool made of a new e-mail address it accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EmailOutcome {
-    /// The request kept the confirmed address.
-    Unchanged,
-    /// The user pool made the new address the login at once.
+    /// It made the new address the login at once (moto).
     Applied,
-    /// The user pool sent a code to the new address; the login changes when
-    /// the customer enters it.
+    /// It sent a code to the new address; the login changes when the
+    /// customer enters it (AWS).
     AwaitingCode,
 }
 
@@ -442,34 +477,86 @@ mod tests {
             .unwrap();
         let current = stored();
         assert!(!current.changes_email(&update.email));
-        let next = current.updated(&update, EmailOutcome::Unchanged);
+        let next = current.updated(&update);
         assert_eq!(next.first_name, "Пётр");
         assert_eq!(next.last_name, "Сидоров");
         assert_eq!(next.patronymic, None);
         assert_eq!(next.phone, "+79000000001");
         assert_eq!(next.notifications, current.notifications);
         assert_eq!(next.user_id, current.user_id);
+        assert_eq!(next.email, current.email);
+        assert_eq!(next.pending_email, None);
     }
 
     #[test]
-    fn a_new_address_waits_for_its_code_or_applies_at_once() {
-        let update = form("Иван", "Петров", "new@example.ru", "9001234567")
+    fn a_new_address_is_pending_until_the_pool_takes_it() {
+        let update = form("Иван", "Петров", "New@Example.ru", "9001234567")
             .parse()
             .unwrap();
         let current = stored();
         assert!(current.changes_email(&update.email));
 
-        let waiting = current.updated(&update, EmailOutcome::AwaitingCode);
-        assert_eq!(waiting.email, "ivan@example.ru");
-        assert_eq!(waiting.pending_email.as_deref(), Some("new@example.ru"));
-        let confirmed = waiting.with_email_confirmed().unwrap();
-        assert_eq!(confirmed.email, "new@example.ru");
-        assert_eq!(confirmed.pending_email, None);
-        assert!(confirmed.with_email_confirmed().is_none());
+        let requested = current.updated(&update);
+        assert_eq!(requested.email, "ivan@example.ru", "still the login");
+        assert_eq!(requested.pending_email.as_deref(), Some("new@example.ru"));
 
-        let applied = current.updated(&update, EmailOutcome::Applied);
+        let applied = requested.with_email_applied("new@example.ru").unwrap();
         assert_eq!(applied.email, "new@example.ru");
         assert_eq!(applied.pending_email, None);
+        assert!(applied.with_email_applied("new@example.ru").is_none());
+        assert!(requested.with_email_applied("other@example.ru").is_none());
+    }
+
+    #[test]
+    fn saving_the_confirmed_address_keeps_the_pending_one() {
+        let mut current = stored();
+        current.pending_email = Some("new@example.ru".into());
+        let update = form("Пётр", "Петров", "ivan@example.ru", "9001234567")
+            .parse()
+            .unwrap();
+        let next = current.updated(&update);
+        assert_eq!(next.email, "ivan@example.ru");
+        assert_eq!(next.pending_email.as_deref(), Some("new@example.ru"));
+    }
+
+    #[test]
+    fn a_confirmed_code_makes_its_address_the_login() {
+        let mut waiting = stored();
+        waiting.pending_email = Some("new@example.ru".into());
+        let confirmed = waiting.with_email_confirmed("new@example.ru").unwrap();
+        assert_eq!(confirmed.email, "new@example.ru");
+        assert_eq!(confirmed.pending_email, None);
+        assert!(confirmed.with_email_confirmed("new@example.ru").is_none());
+
+        // Another change started meanwhile stays pending.
+        let mut started = waiting.clone();
+        started.pending_email = Some("third@example.ru".into());
+        let confirmed = started.with_email_confirmed("new@example.ru").unwrap();
+        assert_eq!(confirmed.email, "new@example.ru");
+        assert_eq!(confirmed.pending_email.as_deref(), Some("third@example.ru"));
+    }
+
+    #[test]
+    fn a_refused_address_gives_way_to_the_change_pending_before() {
+        let mut requested = stored();
+        requested.pending_email = Some("taken@example.ru".into());
+        let withdrawn = requested
+            .with_email_withdrawn("taken@example.ru", Some("earlier@example.ru"))
+            .unwrap();
+        assert_eq!(
+            withdrawn.pending_email.as_deref(),
+            Some("earlier@example.ru")
+        );
+        assert_eq!(withdrawn.email, "ivan@example.ru");
+        let withdrawn = requested
+            .with_email_withdrawn("taken@example.ru", None)
+            .unwrap();
+        assert_eq!(withdrawn.pending_email, None);
+        assert!(
+            requested
+                .with_email_withdrawn("other@example.ru", None)
+                .is_none()
+        );
     }
 
     #[test]

@@ -10,20 +10,25 @@
 //! Sign-up keeps the names and the phone only as attributes of the user-pool
 //! account, so the first access creates the profile item from `GetUser`
 //! (called with the customer's own token) and later reads are one `GetItem`.
+//! From then on the item is the one source of the names, patronymic, phone
+//! and switches: a save does not copy them to the pool, whose account (and
+//! the id token's claims) keep what sign-up gave it.
 //!
 //! Every write first asks the pool about the token (`GetUser`): the local
 //! verification cannot know that the customer signed out everywhere
 //! (`GlobalSignOut`), the pool can. Reads stay local.
 //!
-//! A saved change is first sent to the user pool (`UpdateUserAttributes`
-//! with the customer's token), so that the names and phone in the tokens and
-//! in Cognito stay those of the profile, and only then written to the table.
-//! The pool may refuse (the address belongs to another account, the token was
-//! revoked), and then nothing is written. A new address is the new login: on
-//! AWS the pool keeps the old one until the code it e-mails to the new one is
-//! entered at `POST /profile/email/confirm` (the template sets
-//! `AttributesRequireVerificationBeforeUpdate: [email]`); the profile shows
-//! it as `pending_email` meanwhile.
+//! Only the e-mail address, which is the login, changes in the pool too, and
+//! in this order, so that a save answered with a refusal has changed nothing
+//! in the pool and nothing in the table: the table first, version-checked,
+//! with the new address as `pending_email` (a concurrent save refuses this one
+//! with 409 before the pool hears of it); then `UpdateUserAttributes`; if the
+//! pool refuses (the address belongs to another account), the item read
+//! before is put back. On AWS the pool keeps the old login until the code it
+//! e-mails to the new address is entered at `POST /profile/email/confirm`
+//! (the template sets `AttributesRequireVerificationBeforeUpdate: [email]`);
+//! moto makes the new address the login at once, and the profile records it
+//! at once.
 
 use std::collections::HashMap;
 
@@ -32,18 +37,26 @@ use aws_sdk_cognitoidentityprovider::types::AttributeType;
 use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
+use time::OffsetDateTime;
 
 use crate::cognito::{CognitoError, Operation, problem_for};
 use crate::config::{self, MissingVariable};
+use crate::domain::Email;
 use crate::domain::profile::{
-    AccountAttributes, EmailConfirmationForm, EmailOutcome, Profile, ProfileForm, ProfileUpdate,
+    AccountAttributes, EmailConfirmationForm, EmailOutcome, Profile, ProfileForm,
 };
 use crate::domain::registration::ConfirmationCode;
 use crate::error::{ApiError, FieldError};
 use crate::http::{ApiResult, bearer_token, json, json_body, path_segments};
 use crate::identity::{AccessToken, Identity, TokenVerifier, VerifierConfig, VerifierSetupError};
 use crate::runtime::Handler;
-use crate::store::profile::{ProfileTable, StoredProfile};
+use crate::store::profile::{EmailRequestMark, ProfileTable, StoredProfile};
+
+/// How many times the answer of the user pool is written again after
+/// concurrent saves of the same profile won the race. Each lost race is a
+/// save of the same customer that landed; a customer does not send this
+/// many at one moment.
+const RECORD_ATTEMPTS: usize = 20;
 
 /// The handler of the profile function.
 pub struct ProfileApi {
@@ -184,23 +197,123 @@ impl ProfileApi {
         let account = self.live_account(&identity).await?;
 
         let current = self.load(&identity, Some(account)).await?;
-        let changes = account_changes(&current.profile, &update);
-        let email_outcome = if changes.is_empty() {
-            EmailOutcome::Unchanged
-        } else {
-            self.accounts
-                .update(&identity.access_token, &changes)
+        let next = current.profile.updated(&update);
+        if !current.profile.changes_email(&update.email) {
+            let stored = self
+                .table
+                .replace(&current, &next, EmailRequestMark::Keep)
                 .await?
-        };
-        let next = current.profile.updated(&update, email_outcome);
-        let stored = self
+                .ok_or_else(changed_meanwhile)?;
+            tracing::info!(version = stored.version, "profile updated");
+            return json(StatusCode::OK, &ProfileAnswer::of(&stored));
+        }
+
+        if current.email_request_in_flight(OffsetDateTime::now_utc()) {
+            return Err(email_change_in_progress());
+        }
+        let written = self
             .table
-            .replace(&current, &next)
+            .replace(&current, &next, EmailRequestMark::Start)
             .await?
             .ok_or_else(changed_meanwhile)?;
+        let stored = self
+            .request_email(&identity.access_token, &update.email, &current, written)
+            .await?;
 
-        tracing::info!(version = stored.version, email = ?email_outcome, "profile updated");
+        tracing::info!(
+            version = stored.version,
+            "profile updated with a new e-mail address"
+        );
         json(StatusCode::OK, &ProfileAnswer::of(&stored))
+    }
+
+    /// Asks the user pool to take `address`, which `written` (the save that
+    /// replaced `previous`) holds as pending, and records its answer: the
+    /// profile as it then stands, or the pool's refusal once `previous` is
+    /// back.
+    async fn request_email(
+        &self,
+        token: &AccessToken,
+        address: &Email,
+        previous: &StoredProfile,
+        written: StoredProfile,
+    ) -> Result<StoredProfile, ApiError> {
+        let address = address.as_str();
+        let outcome = match self.accounts.change_email(token, address).await {
+            Ok(outcome) => outcome,
+            Err(refusal) => {
+                self.withdraw_email(address, previous, &written).await?;
+                return Err(refusal);
+            }
+        };
+        tracing::info!(?outcome, "the user pool took the new e-mail address");
+        self.record(written, |stored| {
+            if !stored.awaits_pool_answer_for(address) {
+                return None;
+            }
+            match outcome {
+                EmailOutcome::Applied => stored.profile.with_email_applied(address),
+                EmailOutcome::AwaitingCode => Some(stored.profile.clone()),
+            }
+            .map(|next| (next, EmailRequestMark::Clear))
+        })
+        .await
+    }
+
+    /// Undoes `written` after the user pool refused `address`: `previous` is
+    /// put back as it was; if another save has landed on top meanwhile, only
+    /// the refused address leaves it. Should this fail, the refused address
+    /// stays shown as pending, and its mark holds back other changes of the
+    /// address until it is abandoned.
+    async fn withdraw_email(
+        &self,
+        address: &str,
+        previous: &StoredProfile,
+        written: &StoredProfile,
+    ) -> Result<(), ApiError> {
+        if self.table.restore(written, previous).await? {
+            return Ok(());
+        }
+        let pending_before = previous.profile.pending_email.as_deref();
+        self.record(written.clone(), |stored| {
+            if !stored.awaits_pool_answer_for(address) {
+                return None;
+            }
+            stored
+                .profile
+                .with_email_withdrawn(address, pending_before)
+                .map(|next| (next, EmailRequestMark::Clear))
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Writes what `change` makes of the profile, starting from `stored` and
+    /// reading the item again after each save that landed first, until the
+    /// write lands or `change` finds nothing left to write (`None`). Used
+    /// only for what the user pool has already done, which a concurrent save
+    /// must not make us forget.
+    async fn record(
+        &self,
+        mut stored: StoredProfile,
+        change: impl Fn(&StoredProfile) -> Option<(Profile, EmailRequestMark)>,
+    ) -> Result<StoredProfile, ApiError> {
+        for _ in 0..RECORD_ATTEMPTS {
+            let Some((next, mark)) = change(&stored) else {
+                return Ok(stored);
+            };
+            if let Some(written) = self.table.replace(&stored, &next, mark).await? {
+                return Ok(written);
+            }
+            stored = self
+                .table
+                .get(&stored.profile.user_id)
+                .await?
+                .ok_or_else(|| ApiError::internal("the profile item vanished while recording"))?;
+        }
+        Err(ApiError::unavailable(
+            "the profile kept changing while the user pool's answer was recorded",
+        ))
     }
 
     /// `POST /profile/email/confirm`: the code that makes the pending address
@@ -212,18 +325,27 @@ impl ProfileApi {
         let account = self.live_account(&identity).await?;
 
         let current = self.load(&identity, Some(account)).await?;
-        let next = current
+        let address = current
             .profile
-            .with_email_confirmed()
+            .pending_email
+            .clone()
             .ok_or_else(no_pending_email)?;
+        // Until the pool has answered for the pending address, its code may
+        // still be the one of the address pending before.
+        if current.email_request_in_flight(OffsetDateTime::now_utc()) {
+            return Err(email_change_in_progress());
+        }
         self.accounts
             .verify_email(&identity.access_token, &code)
             .await?;
         let stored = self
-            .table
-            .replace(&current, &next)
-            .await?
-            .ok_or_else(changed_meanwhile)?;
+            .record(current, |stored| {
+                stored
+                    .profile
+                    .with_email_confirmed(&address)
+                    .map(|next| (next, EmailRequestMark::Keep))
+            })
+            .await?;
 
         tracing::info!(version = stored.version, "new e-mail address confirmed");
         json(StatusCode::OK, &ProfileAnswer::of(&stored))
@@ -278,43 +400,6 @@ impl Handler for ProfileApi {
     }
 }
 
-/// The user-pool attributes to send so that the account matches `update`:
-/// names and phone when they differ from the profile, `middle_name` as an
-/// empty value to remove it, and `email` when it differs from the confirmed
-/// address.
-fn account_changes(current: &Profile, update: &ProfileUpdate) -> Vec<(&'static str, String)> {
-    let mut changes = Vec::new();
-    let mut differs = |name: &'static str, old: Option<&str>, new: Option<&str>| {
-        if old != new {
-            changes.push((name, new.unwrap_or_default().to_string()));
-        }
-    };
-    differs(
-        "given_name",
-        Some(&current.first_name),
-        Some(update.first_name.as_str()),
-    );
-    differs(
-        "family_name",
-        Some(&current.last_name),
-        Some(update.last_name.as_str()),
-    );
-    differs(
-        "middle_name",
-        current.patronymic.as_deref(),
-        update.patronymic.as_ref().map(|p| p.as_str()),
-    );
-    differs(
-        "phone_number",
-        Some(&current.phone),
-        Some(update.phone.as_str()),
-    );
-    if current.changes_email(&update.email) {
-        changes.push(("email", update.email.as_str().to_string()));
-    }
-    changes
-}
-
 /// The user-pool calls a customer authorises with their own access token;
 /// they need no IAM permissions.
 struct Accounts {
@@ -354,42 +439,36 @@ impl Accounts {
         })
     }
 
-    /// Sends `changes` (`UpdateUserAttributes`) and says what became of a new
-    /// address among them: AWS e-mails a code to it and keeps the old login
-    /// until the code is entered; moto replaces the login at once and sends
-    /// no code.
-    async fn update(
+    /// Asks the pool to make `address` the login (`UpdateUserAttributes`
+    /// with `email` alone) and says what it did: AWS e-mails a code to it and
+    /// keeps the old login until the code is entered; moto replaces the login
+    /// at once and sends no code.
+    async fn change_email(
         &self,
         token: &AccessToken,
-        changes: &[(&'static str, String)],
+        address: &str,
     ) -> Result<EmailOutcome, ApiError> {
-        let attributes = changes
-            .iter()
-            .map(|(name, value)| {
-                AttributeType::builder()
-                    .name(*name)
-                    .value(value)
-                    .build()
-                    .expect("an attribute with a name always builds")
-            })
-            .collect();
+        let email = AttributeType::builder()
+            .name("email")
+            .value(address)
+            .build()
+            .expect("an attribute with a name always builds");
         let output = self
             .cognito
             .update_user_attributes()
             .access_token(token.expose())
-            .set_user_attributes(Some(attributes))
+            .user_attributes(email)
             .send()
             .await
             .map_err(|e| account_failure("UpdateUserAttributes", e))?;
-        let email_changed = changes.iter().any(|(name, _)| *name == "email");
         let code_sent = output
             .code_delivery_details_list()
             .iter()
             .any(|d| d.attribute_name() == Some("email"));
-        Ok(match (email_changed, code_sent) {
-            (false, _) => EmailOutcome::Unchanged,
-            (true, true) => EmailOutcome::AwaitingCode,
-            (true, false) => EmailOutcome::Applied,
+        Ok(if code_sent {
+            EmailOutcome::AwaitingCode
+        } else {
+            EmailOutcome::Applied
         })
     }
 
@@ -472,6 +551,14 @@ fn email_taken() -> ApiError {
     problem
 }
 
+fn email_change_in_progress() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "email_change_in_progress",
+        "Предыдущая смена адреса электронной почты ещё выполняется. Повторите попытку через минуту.",
+    )
+}
+
 fn changed_meanwhile() -> ApiError {
     ApiError::new(
         StatusCode::CONFLICT,
@@ -507,52 +594,6 @@ mod tests {
         }
     }
 
-    fn update(first: &str, patronymic: Option<&str>, email: &str, phone: &str) -> ProfileUpdate {
-        ProfileForm {
-            first_name: Some(first.into()),
-            last_name: Some("Петров".into()),
-            patronymic: patronymic.map(str::to_string),
-            email: Some(email.into()),
-            phone: Some(phone.into()),
-            notifications: None,
-        }
-        .parse()
-        .unwrap()
-    }
-
-    #[test]
-    fn an_unchanged_account_is_not_touched() {
-        let same = update(
-            "Иван",
-            Some("Иванович"),
-            "IVAN@example.ru",
-            "8 900 123 45 67",
-        );
-        assert!(account_changes(&profile(), &same).is_empty());
-    }
-
-    #[test]
-    fn only_changed_attributes_are_sent_and_a_cleared_patronymic_is_emptied() {
-        let changed = update("Пётр", None, "ivan@example.ru", "+7 900 000-00-01");
-        assert_eq!(
-            account_changes(&profile(), &changed),
-            [
-                ("given_name", "Пётр".to_string()),
-                ("middle_name", String::new()),
-                ("phone_number", "+79000000001".to_string()),
-            ]
-        );
-    }
-
-    #[test]
-    fn a_new_address_is_sent_as_the_email_attribute() {
-        let changed = update("Иван", Some("Иванович"), "New@Example.ru", "9001234567");
-        assert_eq!(
-            account_changes(&profile(), &changed),
-            [("email", "new@example.ru".to_string())]
-        );
-    }
-
     #[test]
     fn pool_failures_become_answers_the_customer_can_act_on() {
         let answer = |code: Option<&str>, status| {
@@ -585,6 +626,7 @@ mod tests {
         without.patronymic = None;
         let stored = StoredProfile {
             profile: without,
+            email_request_started_at: None,
             version: 2,
             created_at: "2025-01-01T00:00:00Z".into(),
             updated_at: "2025-01-02T00:00:00Z".into(),

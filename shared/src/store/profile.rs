@@ -11,20 +11,28 @@
 //! | `pending_email` | S, absent when none | new address waiting for its code |
 //! | `phone` | S | `+7XXXXXXXXXX` |
 //! | `notifications` | M `{ status_emails: BOOL }` | read by the notifier (R9.2) |
+//! | `email_request_started_at` | S, absent when none | RFC 3339: when the user pool was asked to take `pending_email`, until its answer is recorded |
 //! | `version` | N | 1 on creation, +1 on every write |
 //! | `created_at`, `updated_at` | S | RFC 3339, UTC |
 //!
 //! Every write is conditional: creation only if no item exists (two first
 //! reads at once store one profile), and a replacement only if `version` is
 //! still the one read (a concurrent change is not silently overwritten).
+//!
+//! A new e-mail address is written here before the user pool is asked to
+//! take it, marked with `email_request_started_at`; while the mark is fresh
+//! no other change of the address may start, so that the pool's pending
+//! address and the profile's cannot cross. A mark older than
+//! [`EMAIL_REQUEST_ABANDONED_AFTER`] belongs to a request whose function
+//! ended before recording the answer, and no longer holds anything back.
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
 
 use super::{PK, SK, StoreError};
 use crate::domain::profile::{Notifications, Profile};
@@ -33,6 +41,12 @@ use crate::domain::profile::{Notifications, Profile};
 pub const USER_PK_PREFIX: &str = "USER#";
 /// Sort key of the profile item.
 pub const PROFILE_SK: &str = "PROFILE";
+
+/// How long after its start an e-mail request whose answer was never
+/// recorded stops holding back other changes of the address. The profile
+/// function's timeout (`Timeout` in infra/template.yaml) is 10 seconds, so a
+/// request this old has certainly ended.
+pub const EMAIL_REQUEST_ABANDONED_AFTER: Duration = Duration::seconds(60);
 
 /// Partition key of the items of customer `user_id`.
 pub fn user_pk(user_id: &str) -> String {
@@ -44,12 +58,48 @@ pub fn user_pk(user_id: &str) -> String {
 pub struct StoredProfile {
     /// The profile.
     pub profile: Profile,
+    /// When the user pool was asked to take `profile.pending_email` (RFC
+    /// 3339), while its answer is not yet recorded.
+    pub email_request_started_at: Option<String>,
     /// Number of writes so far; a replacement names the version it read.
     pub version: u64,
     /// When the profile was created (RFC 3339).
     pub created_at: String,
     /// When it was last written (RFC 3339).
     pub updated_at: String,
+}
+
+impl StoredProfile {
+    /// Whether a request to the user pool for the pending address started
+    /// less than [`EMAIL_REQUEST_ABANDONED_AFTER`] before `now` and its answer
+    /// is not recorded yet. A mark that does not read as a time holds nothing
+    /// back.
+    pub fn email_request_in_flight(&self, now: OffsetDateTime) -> bool {
+        self.email_request_started_at
+            .as_deref()
+            .and_then(|started| OffsetDateTime::parse(started, &Rfc3339).ok())
+            .is_some_and(|started| now - started < EMAIL_REQUEST_ABANDONED_AFTER)
+    }
+
+    /// Whether `address` is pending and the answer of the user pool's request
+    /// for it is not recorded yet.
+    pub fn awaits_pool_answer_for(&self, address: &str) -> bool {
+        self.email_request_started_at.is_some()
+            && self.profile.pending_email.as_deref() == Some(address)
+    }
+}
+
+/// What a replacement does with the mark of a request to the user pool for
+/// the pending address ([`StoredProfile::email_request_started_at`]). Without
+/// a pending address there is never a mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailRequestMark {
+    /// Keep the mark of the item replaced.
+    Keep,
+    /// The pending address is being sent to the user pool now.
+    Start,
+    /// The user pool's answer is recorded by this write.
+    Clear,
 }
 
 /// The item as DynamoDB holds it.
@@ -67,6 +117,8 @@ struct ProfileItem {
     pending_email: Option<String>,
     phone: String,
     notifications: NotificationsItem,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    email_request_started_at: Option<String>,
     version: u64,
     created_at: String,
     updated_at: String,
@@ -93,6 +145,7 @@ impl ProfileItem {
             notifications: NotificationsItem {
                 status_emails: profile.notifications.status_emails,
             },
+            email_request_started_at: stored.email_request_started_at.clone(),
             version: stored.version,
             created_at: stored.created_at.clone(),
             updated_at: stored.updated_at.clone(),
@@ -113,6 +166,7 @@ impl ProfileItem {
                     status_emails: self.notifications.status_emails,
                 },
             },
+            email_request_started_at: self.email_request_started_at,
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -161,6 +215,7 @@ impl ProfileTable {
         let now = timestamp();
         let stored = StoredProfile {
             profile: profile.clone(),
+            email_request_started_at: None,
             version: 1,
             created_at: now.clone(),
             updated_at: now,
@@ -171,27 +226,51 @@ impl ProfileTable {
         Ok(written.then_some(stored))
     }
 
-    /// Replaces `current` by `next`, or answers `None` when the item is no
-    /// longer at the version `current` was read at.
+    /// Replaces `current` by `next`, doing `mark` to the mark of an e-mail
+    /// request, or answers `None` when the item is no longer at the version
+    /// `current` was read at.
     pub async fn replace(
         &self,
         current: &StoredProfile,
         next: &Profile,
+        mark: EmailRequestMark,
     ) -> Result<Option<StoredProfile>, StoreError> {
+        let updated_at = timestamp();
+        let email_request_started_at = match mark {
+            _ if next.pending_email.is_none() => None,
+            EmailRequestMark::Keep => current.email_request_started_at.clone(),
+            EmailRequestMark::Start => Some(updated_at.clone()),
+            EmailRequestMark::Clear => None,
+        };
         let stored = StoredProfile {
             profile: next.clone(),
+            email_request_started_at,
             version: current.version + 1,
             created_at: current.created_at.clone(),
-            updated_at: timestamp(),
+            updated_at,
         };
-        let values = HashMap::from([(
-            ":read".to_string(),
-            AttributeValue::N(current.version.to_string()),
-        )]);
-        let written = self
-            .put(&stored, "attribute_exists(#pk) AND version = :read", values)
-            .await?;
+        let written = self.put_over(&stored, current.version).await?;
         Ok(written.then_some(stored))
+    }
+
+    /// Puts `previous` back, exactly as it was read, version included, in
+    /// place of `written`, which replaced it; `false` when the item is no
+    /// longer at `written`'s version. A save that ends refused undoes its
+    /// write this way: any save that read `previous` may still land, and any
+    /// that read `written` finds it gone.
+    pub async fn restore(
+        &self,
+        written: &StoredProfile,
+        previous: &StoredProfile,
+    ) -> Result<bool, StoreError> {
+        self.put_over(previous, written.version).await
+    }
+
+    /// Puts `stored` if the item is at version `read`.
+    async fn put_over(&self, stored: &StoredProfile, read: u64) -> Result<bool, StoreError> {
+        let values = HashMap::from([(":read".to_string(), AttributeValue::N(read.to_string()))]);
+        self.put(stored, "attribute_exists(#pk) AND version = :read", values)
+            .await
     }
 
     /// Puts the item of `stored` if `condition` holds; `false` when it did not.
@@ -254,6 +333,7 @@ mod tests {
                     status_emails: false,
                 },
             },
+            email_request_started_at: Some("2025-01-02T00:00:00Z".into()),
             version: 3,
             created_at: "2025-01-01T00:00:00Z".into(),
             updated_at: "2025-01-02T00:00:00Z".into(),
@@ -276,6 +356,44 @@ mod tests {
         assert_eq!(notifications["status_emails"], AttributeValue::Bool(false));
         let back: ProfileItem = serde_dynamo::from_item(item).unwrap();
         assert_eq!(back.into_stored(), stored());
+    }
+
+    #[test]
+    fn an_item_without_the_mark_reads_as_no_request_in_flight() {
+        let mut plain = stored();
+        plain.email_request_started_at = None;
+        let item =
+            serde_dynamo::to_item::<_, HashMap<String, AttributeValue>>(ProfileItem::new(&plain))
+                .unwrap();
+        assert!(!item.contains_key("email_request_started_at"));
+        let back: ProfileItem = serde_dynamo::from_item(item).unwrap();
+        assert_eq!(back.into_stored(), plain);
+    }
+
+    #[test]
+    fn a_request_is_in_flight_for_a_minute_after_its_start() {
+        let started = OffsetDateTime::parse("2025-01-02T00:00:00Z", &Rfc3339).unwrap();
+        let request = stored();
+        assert!(request.email_request_in_flight(started));
+        assert!(request.email_request_in_flight(started + Duration::seconds(59)));
+        assert!(!request.email_request_in_flight(started + Duration::seconds(60)));
+
+        let mut unreadable = stored();
+        unreadable.email_request_started_at = Some("yesterday".into());
+        assert!(!unreadable.email_request_in_flight(started));
+        let mut none = stored();
+        none.email_request_started_at = None;
+        assert!(!none.email_request_in_flight(started));
+    }
+
+    #[test]
+    fn only_the_marked_pending_address_awaits_the_pools_answer() {
+        let request = stored();
+        assert!(request.awaits_pool_answer_for("new@example.ru"));
+        assert!(!request.awaits_pool_answer_for("other@example.ru"));
+        let mut answered = stored();
+        answered.email_request_started_at = None;
+        assert!(!answered.awaits_pool_answer_for("new@example.ru"));
     }
 
     #[test]
