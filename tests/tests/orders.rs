@@ -8,6 +8,7 @@ mod orders_support;
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use cabinet::catalog::Catalog;
 use cabinet_tests::{get, raw, with_bearer};
 use http::StatusCode;
 use orders_support::*;
@@ -221,6 +222,50 @@ async fn a_repeated_submission_answers_the_same_order_and_a_changed_one_is_refus
 
     let (numbers, _) = all_pages(&world.orders, &ivan, "/orders").await;
     assert_eq!(numbers, [number_of(&first.body)]);
+}
+
+#[tokio::test]
+async fn a_retry_answers_its_order_even_after_the_catalog_changed() {
+    let world = world().await;
+    let ivan = customer(&world.stack, "ivan@example.ru").await;
+    let body = form(SERVICE, PROVIDER);
+    let first = submit_with(&world, &ivan, "retry-after-import", &body).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+
+    // A catalog import in which the provider no longer offers the service.
+    let mut catalog: Value =
+        serde_json::from_str(include_str!("../../data/catalog.json")).expect("valid JSON");
+    for service in catalog["services"]
+        .as_array_mut()
+        .expect("the catalog lists services")
+    {
+        if service["id"] == SERVICE {
+            service["providers"]
+                .as_array_mut()
+                .expect("a service lists providers")
+                .retain(|p| p != PROVIDER);
+        }
+    }
+    let catalog = Catalog::from_json(&catalog.to_string()).expect("still a valid catalog");
+    cabinet::store::catalog::import(&world.stack.dynamodb(), &world.stack.table, &catalog)
+        .await
+        .expect("the import runs");
+
+    let retry = submit_with(&world, &ivan, "retry-after-import", &body).await;
+    assert_eq!(retry.status, StatusCode::CREATED, "{}", retry.body);
+    assert_eq!(retry.headers["idempotent-replayed"], "true");
+    assert_eq!(retry.body, first.body);
+
+    // Another request under that key is still refused as such.
+    let mut changed = body.clone();
+    changed["text"] = json!("Прошу оформить карнет АТА на временный вывоз оборудования.");
+    let other = submit_with(&world, &ivan, "retry-after-import", &changed).await;
+    assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(other.body["code"], "idempotency_key_reused");
+
+    // A new request is checked against the catalog as it is now.
+    let fresh = submit_with(&world, &ivan, "after-import", &body).await;
+    assert_eq!(fresh.body["code"], "service_not_offered", "{}", fresh.body);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -148,6 +148,13 @@ impl OrdersApi {
         let form: OrderForm = json_body(request)?;
         let draft = form.parse()?;
         let request_hash = hex_sha256(&draft.canonical());
+        let submission = Submission::arriving_now(&identity.user_id, key.as_str(), &request_hash);
+
+        // A retry is answered from what its first request made, whatever
+        // the catalog or the profile say now (R5.4).
+        if let Some(outcome) = self.orders.settled(&submission).await? {
+            return submitted(outcome);
+        }
 
         let (service, provider) = self.offer(&draft).await?;
         let contact = if draft.contact.is_complete() {
@@ -163,7 +170,6 @@ impl OrdersApi {
             text: draft.text.into_inner(),
             contact,
         };
-        let submission = Submission::arriving_now(&identity.user_id, key.as_str(), &request_hash);
         let now = submission.now;
         let build = |number: &OrderNumber, created_at: &str| Order {
             number: number.clone(),
@@ -197,20 +203,7 @@ impl OrdersApi {
                 build,
             )
             .await?;
-
-        let (order, replayed) = match outcome {
-            Submitted::Created(order) => (order, false),
-            Submitted::Replayed(order) => (order, true),
-            Submitted::KeyReused => return Err(key_reused()),
-        };
-        tracing::info!(number = %order.number, replayed, "order submitted");
-        let mut response = json(StatusCode::CREATED, &CreatedView::of(&order))?;
-        let headers = response.headers_mut();
-        headers.insert(header::LOCATION, header_value(&order.number.link())?);
-        if replayed {
-            headers.insert(IDEMPOTENT_REPLAYED_HEADER, HeaderValue::from_static("true"));
-        }
-        Ok(response)
+        submitted(outcome)
     }
 
     /// The service and provider of `draft`, if the provider offers the
@@ -449,6 +442,24 @@ fn optional_json_body<T: DeserializeOwned + Default>(request: &Request) -> Resul
         return Ok(T::default());
     }
     json_body(request)
+}
+
+/// The answer to a submission: 201 with the order, marked as a replay when
+/// an earlier request made it; 422 when the key was used for another one.
+fn submitted(outcome: Submitted) -> ApiResult {
+    let (order, replayed) = match outcome {
+        Submitted::Created(order) => (order, false),
+        Submitted::Replayed(order) => (order, true),
+        Submitted::KeyReused => return Err(key_reused()),
+    };
+    tracing::info!(number = %order.number, replayed, "order submitted");
+    let mut response = json(StatusCode::CREATED, &CreatedView::of(&order))?;
+    let headers = response.headers_mut();
+    headers.insert(header::LOCATION, header_value(&order.number.link())?);
+    if replayed {
+        headers.insert(IDEMPOTENT_REPLAYED_HEADER, HeaderValue::from_static("true"));
+    }
+    Ok(response)
 }
 
 fn hex_sha256(text: &str) -> String {

@@ -23,7 +23,9 @@
 //! - a message: one `TransactWriteItems`: a `ConditionCheck` that the order
 //!   exists, is the writer's and still takes messages, and the `Put` of the
 //!   message item;
-//! - a submission: a conditional `PutItem` of the idempotency record that
+//! - a submission: a read of the idempotency record first, so a retry is
+//!   answered from what its first request made, whatever the catalog or
+//!   the profile say by then; then a conditional `PutItem` of the record that
 //!   claims the key and an order number, then a conditional `PutItem` of the
 //!   order under that number. A retry, or a concurrent duplicate, finds the
 //!   claim and completes the same order, so a key makes one order however
@@ -392,6 +394,37 @@ impl OrdersTable {
         Err(StoreError::Refused(format!(
             "no free order number in {NUMBER_ATTEMPTS} attempts"
         )))
+    }
+
+    /// The answer an earlier request with the key of `submission` already
+    /// settled, read before anything else so that a retry does not depend on
+    /// the catalog or the profile as they stand now (R5.4): `KeyReused` when
+    /// a live record holds the key for another request, `Replayed` when it
+    /// holds it for this one and its order exists; `None` when the key is
+    /// free, or claimed by a request whose order is not written yet.
+    pub async fn settled(
+        &self,
+        submission: &Submission<'_>,
+    ) -> Result<Option<Submitted>, StoreError> {
+        let pk = format!("{IDEMPOTENCY_PK_PREFIX}{}", submission.customer_id);
+        let sk = format!("{IDEMPOTENCY_SK_PREFIX}{}", submission.key);
+        let Some(record) = self.record(&pk, &sk).await? else {
+            return Ok(None);
+        };
+        if record.expires_at < submission.now.unix_timestamp() {
+            // Past its window: the key is free again.
+            return Ok(None);
+        }
+        if record.request_hash != submission.request_hash {
+            return Ok(Some(Submitted::KeyReused));
+        }
+        Ok(self
+            .get(&record.number)
+            .await?
+            .filter(|order| {
+                order.belongs_to(submission.customer_id) && order.idempotency_key == submission.key
+            })
+            .map(Submitted::Replayed))
     }
 
     /// Claims the key of `submission` for `number`, unless a live record
