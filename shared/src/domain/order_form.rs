@@ -726,6 +726,16 @@ pub fn parse_status_filter(raw: Option<&str>) -> Result<Vec<OrderStatus>, ApiErr
         })?;
         wanted.push(status);
     }
+    if wanted.is_empty() {
+        // `?status=,,,` names no status: answering every order would look
+        // like a filter that was applied.
+        let detail = "Фильтр по статусу пуст: укажите один или несколько статусов через запятую.";
+        let mut problem = ApiError::bad_request("invalid_query", detail);
+        problem
+            .errors
+            .push(FieldError::new("status", "empty_value", detail));
+        return Err(problem);
+    }
     Ok(OrderStatus::EVERY
         .into_iter()
         .filter(|status| wanted.contains(status))
@@ -1108,6 +1118,13 @@ mod tests {
         let error = parse_status_filter(Some("submitted,new")).unwrap_err();
         assert_eq!(error.code, "invalid_query");
         assert!(error.detail.contains("«new»"));
+    }
+
+    #[test]
+    fn a_status_filter_of_commas_only_is_refused() {
+        let error = parse_status_filter(Some(",,,")).unwrap_err();
+        assert_eq!(error.code, "invalid_query");
+        assert_eq!(error.errors[0].field, "status");
     }
 
     #[test]

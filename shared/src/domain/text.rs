@@ -5,6 +5,23 @@ pub fn char_count(text: &str) -> usize {
     text.chars().count()
 }
 
+/// Number of characters a reader sees: neither white space nor zero-width
+/// format characters (U+200B–U+200F, U+2060–U+2064, U+FEFF, U+00AD).
+fn visible_count(text: &str) -> usize {
+    text.chars()
+        .filter(|&c| {
+            !c.is_whitespace()
+                && !matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
+        })
+        .count()
+}
+
+/// Characters that reorder the text around them (U+202A–U+202E,
+/// U+2066–U+2069); a message needs none, and they can disguise what it says.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Text trimmed of surrounding white space with a length, in characters,
 /// between `min` and `max`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,9 +55,18 @@ impl BoundedText {
         }
         if trimmed
             .chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            .any(|c| (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) || is_bidi_control(c))
         {
             return Err(TextError::ControlCharacters);
+        }
+        // The minimum counts what a reader sees: zero-width and other format
+        // characters make no text longer.
+        if visible_count(trimmed) < min {
+            return Err(if visible_count(trimmed) == 0 {
+                TextError::Empty
+            } else {
+                TextError::TooShort { min }
+            });
         }
         let count = char_count(trimmed);
         if count < min {
@@ -116,6 +142,24 @@ mod tests {
                 .unwrap()
                 .as_str(),
             "ровно десять"
+        );
+    }
+
+    #[test]
+    fn invisible_characters_do_not_count() {
+        let zero_width = "\u{200b}".repeat(10);
+        assert_eq!(
+            BoundedText::parse(&zero_width, 3, 200),
+            Err(TextError::Empty)
+        );
+        let padded = format!("ab{}", "\u{2060}".repeat(20));
+        assert_eq!(
+            BoundedText::parse(&padded, 10, 200),
+            Err(TextError::TooShort { min: 10 })
+        );
+        assert_eq!(
+            BoundedText::parse("текст \u{202e}наоборот", 1, 200),
+            Err(TextError::ControlCharacters)
         );
     }
 
