@@ -437,6 +437,48 @@ async fn the_page_size_and_the_status_filter_are_checked() {
 }
 
 #[tokio::test]
+async fn executors_are_refused_on_the_customer_routes() {
+    let world = world().await;
+    let ivan = customer(&world.stack, "ivan@example.ru").await;
+    let petr = executor(&world.stack, "petr@tpp.example.ru", PROVIDER).await;
+    let number = submit(&world, &ivan, PROVIDER).await;
+    let before = item_count(&world.stack).await;
+
+    let answer = submit_with(&world, &petr, "self-order", &form(SERVICE, PROVIDER)).await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.body);
+    assert_eq!(answer.body["code"], "executors_cannot_order");
+    assert!(
+        answer.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("Исполнители")),
+        "{}",
+        answer.body
+    );
+    assert_eq!(item_count(&world.stack).await, before, "nothing written");
+
+    for path in ["/orders".to_string(), format!("/orders/{number}")] {
+        let answer = get_as(&world.orders, &petr, &path).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(answer.body["code"], "executors_cannot_order", "{path}");
+    }
+    for (path, body) in [
+        (format!("/orders/{number}/cancel"), json!({})),
+        (
+            format!("/orders/{number}/messages"),
+            message("Вопрос о сроках карнета"),
+        ),
+        (format!("/orders/{number}/rating"), json!({"score": 5})),
+    ] {
+        let answer = post_as(&world.orders, &petr, &path, body).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(answer.body["code"], "executors_cannot_order", "{path}");
+    }
+    assert_eq!(item_count(&world.stack).await, before, "nothing written");
+    let card = customer_card(&world, &ivan, &number).await;
+    assert_eq!(card["status"]["code"], "submitted");
+}
+
+#[tokio::test]
 async fn a_customer_reaches_only_their_own_orders() {
     let world = world().await;
     let ivan = customer(&world.stack, "ivan@example.ru").await;

@@ -10,7 +10,10 @@
 //! | `POST /orders/{number}/rating` | [`RatingForm`] | 201 [`RatingView`] |
 //!
 //! A customer sees and acts on their own orders only (R7.7): another
-//! customer's order is answered exactly like a missing one, 404.
+//! customer's order is answered exactly like a missing one, 404. Members
+//! of group `executors` are refused on every route, 403
+//! `executors_cannot_order`: an executor must not order from, and rate,
+//! their own provider.
 
 use http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, Response};
@@ -384,9 +387,16 @@ impl OrdersApi {
         json(StatusCode::CREATED, &RatingView::from(&rating))
     }
 
+    /// The customer behind the bearer token. Executors are refused: one
+    /// could otherwise order from their own provider, take and complete the
+    /// order in the back office and rate it.
     async fn identify(&self, request: &Request) -> Result<Identity, ApiError> {
         let token = bearer_token(request).ok_or_else(ApiError::unauthorized)?;
-        self.verifier.verify(token).await
+        let identity = self.verifier.verify(token).await?;
+        if identity.is_executor() {
+            return Err(executors_cannot_order());
+        }
+        Ok(identity)
     }
 
     /// Order `number` if it is the caller's; 404 otherwise, whether it
@@ -500,6 +510,14 @@ fn check_ratable(order: &Order) -> Result<(), ApiError> {
 
 fn unknown_path() -> ApiError {
     ApiError::not_found("Такого адреса нет в разделе «Заявки».")
+}
+
+fn executors_cannot_order() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "executors_cannot_order",
+        "Исполнители не могут подавать заявки и действовать в разделе «Заявки» от имени заказчика. Войдите с учётной записью заказчика.",
+    )
 }
 
 fn key_reused() -> ApiError {
