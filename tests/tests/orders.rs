@@ -885,3 +885,140 @@ async fn a_taken_number_is_never_reused() {
         .expect("the emulator answers");
     assert!(matches!(retry, Submitted::Replayed(ref order) if order.number == fresh));
 }
+
+// ------------------------------------------------------------------------
+// A DynamoDB that keeps answering "transaction in flight on this item", as
+// AWS does during a burst of writes on one order: an interceptor on the
+// handlers' client sends a harmless ListTables in place of the write and
+// answers the conflict instead.
+
+mod busy_table {
+    use std::sync::{Arc, Mutex};
+
+    use aws_sdk_dynamodb::config::interceptors::{
+        BeforeDeserializationInterceptorContextMut, BeforeTransmitInterceptorContextMut,
+    };
+    use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+    use cabinet::handlers::orders::OrdersApi;
+    use cabinet::identity::{TokenVerifier, VerifierConfig};
+    use cabinet::paging::CursorKey;
+
+    use super::orders_support::{CURSOR_SECRET, World};
+
+    type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+    /// Answers every call of `operation` (an `X-Amz-Target` suffix) with a
+    /// transaction conflict; remembers whether the attempt in flight is one.
+    #[derive(Debug, Clone)]
+    struct AlwaysConflict(&'static str, Arc<Mutex<bool>>);
+
+    impl AlwaysConflict {
+        fn disturbs(&self, target: Option<&str>) -> bool {
+            target.is_some_and(|t| t.ends_with(self.0))
+        }
+    }
+
+    impl Intercept for AlwaysConflict {
+        fn name(&self) -> &'static str {
+            "AlwaysConflict"
+        }
+
+        fn modify_before_transmit(
+            &self,
+            context: &mut BeforeTransmitInterceptorContextMut<'_>,
+            _components: &RuntimeComponents,
+            _cfg: &mut ConfigBag,
+        ) -> Result<(), BoxError> {
+            let request = context.request_mut();
+            let disturbed = self.disturbs(request.headers().get("x-amz-target"));
+            *self.1.lock().map_err(|_| "poisoned")? = disturbed;
+            if disturbed {
+                request
+                    .headers_mut()
+                    .insert("x-amz-target", "DynamoDB_20120810.ListTables");
+                request.headers_mut().insert("content-length", "2");
+                *request.body_mut() = String::from("{}").into();
+            }
+            Ok(())
+        }
+
+        fn modify_before_deserialization(
+            &self,
+            context: &mut BeforeDeserializationInterceptorContextMut<'_>,
+            _components: &RuntimeComponents,
+            _cfg: &mut ConfigBag,
+        ) -> Result<(), BoxError> {
+            if !*self.1.lock().map_err(|_| "poisoned")? {
+                return Ok(());
+            }
+            let response = context.response_mut();
+            *response.status_mut() = 400u16.try_into()?;
+            let body = if self.0 == "TransactWriteItems" {
+                r#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","message":"Transaction cancelled, please refer cancellation reasons for specific reasons [None, TransactionConflict]","CancellationReasons":[{"Code":"None"},{"Code":"TransactionConflict","Message":"Transaction is ongoing for the item"}]}"#
+            } else {
+                r#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionConflictException","message":"Transaction is ongoing for the item"}"#
+            };
+            *response.body_mut() = String::from(body).into();
+            Ok(())
+        }
+    }
+
+    /// The orders handler of `world`, whose `operation` calls always conflict.
+    pub fn orders_behind_conflicts(world: &World, operation: &'static str) -> OrdersApi {
+        let conf = aws_sdk_dynamodb::config::Builder::from(&world.stack.sdk)
+            .interceptor(AlwaysConflict(operation, Arc::default()))
+            .build();
+        let verifier = TokenVerifier::new(VerifierConfig {
+            issuer: world.stack.issuer(),
+            client_id: world.stack.client_id.clone(),
+            jwks_url: world.stack.jwks_url(),
+        })
+        .expect("the verifier builds");
+        OrdersApi::new(
+            aws_sdk_dynamodb::Client::from_conf(conf),
+            world.stack.table.clone(),
+            verifier,
+            CursorKey::new(CURSOR_SECRET).expect("the test key is long enough"),
+        )
+    }
+}
+
+#[tokio::test]
+async fn a_write_that_keeps_conflicting_is_a_503_to_retry() {
+    let world = world().await;
+    let ivan = customer(&world.stack, "ivan@example.ru").await;
+    let number = submit(&world, &ivan, PROVIDER).await;
+
+    let orders = busy_table::orders_behind_conflicts(&world, "TransactWriteItems");
+    let answer = post_as(
+        &orders,
+        &ivan,
+        &format!("/orders/{number}/messages"),
+        message("Вопрос о сроках карнета"),
+    )
+    .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        answer.body
+    );
+    assert_eq!(answer.body["code"], "service_unavailable");
+
+    let orders = busy_table::orders_behind_conflicts(&world, "UpdateItem");
+    let answer = post_empty_as(&orders, &ivan, &format!("/orders/{number}/cancel")).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        answer.body
+    );
+    assert_eq!(answer.body["code"], "service_unavailable");
+
+    let card = customer_card(&world, &ivan, &number).await;
+    assert_eq!(card["status"]["code"], "submitted");
+    assert_eq!(
+        history(&card),
+        [("status".to_string(), "submitted".to_string())]
+    );
+}

@@ -34,6 +34,22 @@ pub enum StoreError {
     Malformed(String),
 }
 
+/// Whether a DynamoDB error `code` names a failure that a later retry may
+/// not meet: throttling, DynamoDB's own faults, and a transaction in flight
+/// on the same item (`TransactionConflictException`), which outlived our
+/// own retries only because the item is busy.
+pub fn is_transient_code(code: &str) -> bool {
+    matches!(
+        code,
+        "ProvisionedThroughputExceededException"
+            | "RequestLimitExceeded"
+            | "ThrottlingException"
+            | "InternalServerError"
+            | "ServiceUnavailable"
+            | "TransactionConflictException"
+    )
+}
+
 impl<E, R> From<SdkError<E, R>> for StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
@@ -42,16 +58,7 @@ where
     fn from(error: SdkError<E, R>) -> Self {
         let transient = match &error {
             SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
-            SdkError::ServiceError(_) => matches!(
-                error.code(),
-                Some(
-                    "ProvisionedThroughputExceededException"
-                        | "RequestLimitExceeded"
-                        | "ThrottlingException"
-                        | "InternalServerError"
-                        | "ServiceUnavailable"
-                )
-            ),
+            SdkError::ServiceError(_) => error.code().is_some_and(is_transient_code),
             _ => false,
         };
         // The code and message of a service error name the failure without
@@ -76,5 +83,41 @@ impl From<StoreError> for ApiError {
             StoreError::Unavailable(_) => ApiError::unavailable(error),
             StoreError::Refused(_) | StoreError::Malformed(_) => ApiError::internal(error),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn busy_items_and_throttling_are_transient_and_refusals_are_not() {
+        for code in [
+            "TransactionConflictException",
+            "ThrottlingException",
+            "ProvisionedThroughputExceededException",
+            "RequestLimitExceeded",
+            "InternalServerError",
+            "ServiceUnavailable",
+        ] {
+            assert!(is_transient_code(code), "{code}");
+        }
+        for code in [
+            "ConditionalCheckFailedException",
+            "TransactionCanceledException",
+            "ResourceNotFoundException",
+            "AccessDeniedException",
+            "ValidationException",
+        ] {
+            assert!(!is_transient_code(code), "{code}");
+        }
+    }
+
+    #[test]
+    fn a_transient_failure_is_a_503_and_a_refusal_a_500() {
+        let unavailable: ApiError = StoreError::Unavailable("busy".into()).into();
+        assert_eq!(unavailable.into_response().status(), 503);
+        let refused: ApiError = StoreError::Refused("denied".into()).into();
+        assert_eq!(refused.into_response().status(), 500);
     }
 }

@@ -857,16 +857,24 @@ impl OrdersTable {
                     _ => Vec::new(),
                 })
                 .unwrap_or_default();
-            if reasons.iter().any(|code| code == "ConditionalCheckFailed") {
-                return Ok(false);
+            let outcome = if is_transaction_conflict(&error) {
+                Cancellation::Conflict
+            } else {
+                Cancellation::of(&reasons)
+            };
+            match outcome {
+                Cancellation::ConditionFailed => return Ok(false),
+                Cancellation::Conflict if attempt < CONFLICT_ATTEMPTS => {
+                    self.back_off(attempt).await;
+                }
+                // Still busy after our retries: the client may retry later.
+                Cancellation::Conflict => {
+                    return Err(StoreError::Unavailable(format!(
+                        "a transaction kept conflicting after {attempt} attempts: {reasons:?}"
+                    )));
+                }
+                Cancellation::Other => return Err(error.into()),
             }
-            let conflict = reasons.iter().any(|code| code == "TransactionConflict")
-                || is_transaction_conflict(&error);
-            if conflict && attempt < CONFLICT_ATTEMPTS {
-                self.back_off(attempt).await;
-                continue;
-            }
-            return Err(error.into());
         }
     }
 
@@ -876,6 +884,33 @@ impl OrdersTable {
         let millis = rand::rng().random_range(10..40) * u64::from(attempt);
         if let Some(sleep) = self.client.config().sleep_impl() {
             sleep.sleep(Duration::from_millis(millis)).await;
+        }
+    }
+}
+
+/// What the cancellation reasons of a refused transaction come to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cancellation {
+    /// A condition of the transaction does not hold: an answer, not a fault.
+    ConditionFailed,
+    /// Another transaction was in flight on one of its items: transient.
+    Conflict,
+    /// Anything else (validation, capacity of the item): not retried here.
+    Other,
+}
+
+impl Cancellation {
+    /// Classifies the cancellation reason codes of a
+    /// `TransactionCanceledException`, one per item of the transaction
+    /// (`None` for the items that were fine). A failed condition decides,
+    /// whatever else happened: retrying cannot make it hold.
+    fn of(reasons: &[String]) -> Self {
+        if reasons.iter().any(|code| code == "ConditionalCheckFailed") {
+            Self::ConditionFailed
+        } else if reasons.iter().any(|code| code == "TransactionConflict") {
+            Self::Conflict
+        } else {
+            Self::Other
         }
     }
 }
@@ -1004,6 +1039,28 @@ mod tests {
         assert_eq!(kind.kind, MESSAGE_KIND);
         let back: Message = from_item(item, "message").unwrap();
         assert_eq!(back, message);
+    }
+
+    #[test]
+    fn cancellation_reasons_tell_a_failed_condition_from_a_busy_order() {
+        let codes = |list: &[&str]| list.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            Cancellation::of(&codes(&["ConditionalCheckFailed", "None"])),
+            Cancellation::ConditionFailed
+        );
+        assert_eq!(
+            Cancellation::of(&codes(&["ConditionalCheckFailed", "TransactionConflict"])),
+            Cancellation::ConditionFailed
+        );
+        assert_eq!(
+            Cancellation::of(&codes(&["None", "TransactionConflict"])),
+            Cancellation::Conflict
+        );
+        assert_eq!(
+            Cancellation::of(&codes(&["None", "ValidationError"])),
+            Cancellation::Other
+        );
+        assert_eq!(Cancellation::of(&[]), Cancellation::Other);
     }
 
     #[test]
