@@ -721,6 +721,53 @@ async fn twenty_concurrent_messages_are_all_stored() {
 }
 
 #[tokio::test]
+async fn the_card_shows_the_newest_two_hundred_messages_in_order() {
+    let world = world().await;
+    let ivan = customer(&world.stack, "ivan@example.ru").await;
+    let petr = executor(&world.stack, "petr@tpp.example.ru", PROVIDER).await;
+    let number = submit(&world, &ivan, PROVIDER).await;
+    let subjects: Vec<String> = (0..205).map(|i| format!("Сообщение {i:03}")).collect();
+
+    let messages_of = |card: &Value| -> Vec<String> {
+        history(card)
+            .into_iter()
+            .filter(|(kind, _)| kind == "message")
+            .map(|(_, subject)| subject)
+            .collect()
+    };
+    let path = format!("/orders/{number}/messages");
+    for subject in &subjects[..3] {
+        let answer = post_as(&world.orders, &ivan, &path, message(subject)).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    }
+    let card = customer_card(&world, &ivan, &number).await;
+    assert_eq!(card["history_truncated"], false);
+    assert_eq!(messages_of(&card), subjects[..3]);
+
+    for subject in &subjects[3..] {
+        let answer = post_as(&world.orders, &ivan, &path, message(subject)).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    }
+    let card = customer_card(&world, &ivan, &number).await;
+    assert_eq!(card["history_truncated"], true);
+    assert_eq!(
+        messages_of(&card),
+        subjects[5..],
+        "the newest 200, in order"
+    );
+    // Every change of status stays on the card, before the messages.
+    assert_eq!(
+        history(&card)[0],
+        ("status".to_string(), "submitted".to_string())
+    );
+    assert_eq!(card["history"].as_array().map(Vec::len), Some(201));
+
+    let card = executor_card(&world, &petr, &number).await;
+    assert_eq!(card["history_truncated"], true);
+    assert_eq!(messages_of(&card), subjects[5..]);
+}
+
+#[tokio::test]
 async fn a_rating_is_given_once_and_only_to_a_finished_order() {
     let world = world().await;
     let ivan = customer(&world.stack, "ivan@example.ru").await;

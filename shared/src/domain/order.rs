@@ -587,8 +587,10 @@ impl fmt::Debug for Message {
 pub struct Card {
     /// The order, its status history inside.
     pub order: Order,
-    /// Its messages, oldest first.
+    /// Its newest messages, oldest first.
     pub messages: Vec<Message>,
+    /// Whether older messages exist that the card leaves out.
+    pub history_truncated: bool,
 }
 
 /// One order of a list: what the list shows of it.

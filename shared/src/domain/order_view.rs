@@ -172,8 +172,11 @@ pub struct CardView<'a> {
     /// What the viewer can do now: `cancel`, `message`, `rate` for the
     /// customer; `take`, `complete`, `reject`, `message` for an executor.
     pub actions: Vec<&'static str>,
-    /// Status changes and messages, oldest first.
+    /// Status changes and messages, oldest first: every change of status,
+    /// and the newest 200 messages.
     pub history: Vec<HistoryView<'a>>,
+    /// Whether older messages exist that `history` leaves out.
+    pub history_truncated: bool,
 }
 
 /// The form of an order as shown on its card.
@@ -348,6 +351,7 @@ impl<'a> CardView<'a> {
                 Viewer::Executor => order.executor_actions(),
             },
             history,
+            history_truncated: card.history_truncated,
         }
     }
 }
@@ -434,6 +438,7 @@ mod tests {
                 subject: "Уточнение по заявке".into(),
                 text: "Пришлите, пожалуйста, список образцов для карнета.".into(),
             }],
+            history_truncated: false,
         }
     }
 
@@ -462,6 +467,12 @@ mod tests {
         );
         assert_eq!(value["files"], json!([]));
         assert_eq!(value["link"], "/orders/261204-7KQ2MX");
+        assert_eq!(value["history_truncated"], false);
+        let mut truncated = card(OrderStatus::InProgress);
+        truncated.history_truncated = true;
+        for viewer in [Viewer::Customer, Viewer::Executor] {
+            assert_eq!(view(&truncated, viewer)["history_truncated"], true);
+        }
     }
 
     #[test]

@@ -11,8 +11,9 @@
 //! | idempotency record | `IDEMPOTENCY#<sub>` | `KEY#<Idempotency-Key>` | — | `request_hash`, `number`, `created_at`, `expires_at` (TTL, +24 h) |
 //!
 //! Access patterns, each one request:
-//! - the card: one `Query` of `pk = ORDER#<number>`, the order and its
-//!   messages in time order;
+//! - the card: one `Query` of `pk = ORDER#<number>` newest first, the order
+//!   and its newest 200 messages (shown in time order; `history_truncated`
+//!   when older ones were left out);
 //! - a customer's orders, newest first: `Query` of index `gsi1`; a
 //!   provider's queue: `Query` of index `gsi2`; a status filter is a
 //!   `FilterExpression`, so a page may come back short while a next page
@@ -79,6 +80,10 @@ pub const MESSAGE_KIND: &str = "message";
 /// Numbers tried before a submission gives up; a collision of random
 /// numbers on one day is about one in a billion.
 const NUMBER_ATTEMPTS: usize = 3;
+/// History entries (messages) a card shows at most: the newest. 200 of the
+/// largest messages the API takes (a subject of 200 and a text of 5,000
+/// Cyrillic characters) make a card of about 2.1 MB.
+pub const CARD_HISTORY_LIMIT: usize = 200;
 /// Attempts of a write that DynamoDB refused for a concurrent transaction
 /// on the same item.
 const CONFLICT_ATTEMPTS: u32 = 5;
@@ -556,13 +561,22 @@ impl OrdersTable {
         output.item.map(|item| from_item(item, "order")).transpose()
     }
 
-    /// Order `number` with its messages, read with one `Query` (continued
-    /// only if the messages outgrow the 1 MB of one answer).
+    /// Order `number` with its newest [`CARD_HISTORY_LIMIT`] history
+    /// entries, oldest first: one `Query` newest first (the order item,
+    /// `sk = ORDER`, sorts after every `HISTORY#…`, so it comes first),
+    /// continued only across the 1 MB pages of DynamoDB until that many are
+    /// read. Older entries are left out and `history_truncated` says so; the
+    /// card stays far below Lambda's 6 MB response limit however many
+    /// messages an order collects.
     pub async fn card(&self, number: &OrderNumber) -> Result<Option<Card>, StoreError> {
-        let mut order = None;
-        let mut messages = Vec::new();
+        // The order item, the entries shown, and one more to tell whether
+        // older ones exist.
+        let wanted = CARD_HISTORY_LIMIT + 2;
+        let mut items: Vec<Item> = Vec::new();
         let mut start: Option<Item> = None;
         loop {
+            let remaining = i32::try_from(wanted - items.len())
+                .map_err(|e| StoreError::Malformed(e.to_string()))?;
             let output = self
                 .client
                 .query()
@@ -571,30 +585,50 @@ impl OrdersTable {
                 .expression_attribute_names("#pk", PK)
                 .expression_attribute_values(":pk", s(order_pk(number)))
                 .consistent_read(true)
+                .scan_index_forward(false)
+                .limit(remaining)
                 .set_exclusive_start_key(start)
                 .send()
                 .await?;
-            for item in output.items.unwrap_or_default() {
-                let sk = match item.get(SK) {
-                    Some(AttributeValue::S(sk)) => sk.clone(),
-                    _ => return Err(StoreError::Malformed("an item without sk".into())),
-                };
-                if sk == ORDER_SK {
-                    order = Some(from_item::<Order>(item, "order")?);
-                } else if sk.starts_with(HISTORY_SK_PREFIX) {
-                    let kind: HistoryKind = from_item(item.clone(), "history entry")?;
-                    // Kinds a later version adds are not shown by this one.
-                    if kind.kind == MESSAGE_KIND {
-                        messages.push(from_item::<Message>(item, "message")?);
-                    }
-                }
-            }
+            items.extend(output.items.unwrap_or_default());
             start = output.last_evaluated_key.filter(|key| !key.is_empty());
-            if start.is_none() {
+            if start.is_none() || items.len() >= wanted {
                 break;
             }
         }
-        Ok(order.map(|order| Card { order, messages }))
+
+        let mut items = items.into_iter();
+        let Some(first) = items.next() else {
+            return Ok(None);
+        };
+        if !matches!(first.get(SK), Some(AttributeValue::S(sk)) if sk == ORDER_SK) {
+            // History without its order is not an order.
+            return Ok(None);
+        }
+        let order = from_item::<Order>(first, "order")?;
+        let (history, history_truncated) = newest_history(items.collect(), CARD_HISTORY_LIMIT);
+        let mut messages = Vec::new();
+        // Newest first as read; the card shows them oldest first.
+        for item in history.into_iter().rev() {
+            match item.get(SK) {
+                Some(AttributeValue::S(sk)) if sk.starts_with(HISTORY_SK_PREFIX) => {}
+                _ => {
+                    return Err(StoreError::Malformed(
+                        "an unexpected item of an order".into(),
+                    ));
+                }
+            }
+            let kind: HistoryKind = from_item(item.clone(), "history entry")?;
+            // Kinds a later version adds are not shown by this one.
+            if kind.kind == MESSAGE_KIND {
+                messages.push(from_item::<Message>(item, "message")?);
+            }
+        }
+        Ok(Some(Card {
+            order,
+            messages,
+            history_truncated,
+        }))
     }
 
     /// One page of `party`'s orders, newest first: at most `limit` orders
@@ -888,6 +922,14 @@ impl OrdersTable {
     }
 }
 
+/// The newest `limit` of `entries` (read newest first), and whether older
+/// ones were left out.
+fn newest_history(mut entries: Vec<Item>, limit: usize) -> (Vec<Item>, bool) {
+    let truncated = entries.len() > limit;
+    entries.truncate(limit);
+    (entries, truncated)
+}
+
 /// What the cancellation reasons of a refused transaction come to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cancellation {
@@ -1061,6 +1103,25 @@ mod tests {
             Cancellation::Other
         );
         assert_eq!(Cancellation::of(&[]), Cancellation::Other);
+    }
+
+    #[test]
+    fn a_card_keeps_the_newest_entries_and_says_when_older_were_left_out() {
+        let entries = |n: usize| -> Vec<Item> {
+            (0..n)
+                .rev()
+                .map(|i| HashMap::from([(SK.to_string(), s(format!("HISTORY#{i:03}")))]))
+                .collect()
+        };
+        let (kept, truncated) = newest_history(entries(5), 3);
+        assert!(truncated);
+        let keys: Vec<_> = kept.iter().map(|item| item[SK].clone()).collect();
+        assert_eq!(keys, [s("HISTORY#004"), s("HISTORY#003"), s("HISTORY#002")]);
+        let (kept, truncated) = newest_history(entries(3), 3);
+        assert!(!truncated);
+        assert_eq!(kept.len(), 3);
+        let (kept, truncated) = newest_history(Vec::new(), 3);
+        assert!(!truncated && kept.is_empty());
     }
 
     #[test]
