@@ -35,6 +35,17 @@ pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> 
     Ok(value)
 }
 
+/// The JSON body of `request` as `T`, or `T::default()` when there is no
+/// body at all: for actions whose form is optional (a cancellation's reason,
+/// a take's expected date).
+pub fn optional_json_body<T: DeserializeOwned + Default>(request: &Request) -> Result<T, ApiError> {
+    let bytes: &[u8] = request.body().as_ref();
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    json_body(request)
+}
+
 fn check_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
     let unsupported = || {
         ApiError::new(

@@ -25,23 +25,21 @@ use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
+use super::order_list;
 use crate::cognito::{CognitoError, Operation};
 use crate::config::{self, MissingVariable};
 use crate::domain::order::{
     Actor, Card, Executor, Message, Order, OrderNumber, Role, StatusChange, Transition,
     changed_meanwhile, moscow_date, order_closed, order_not_found, status_conflict, timestamp,
 };
-use crate::domain::order_form::{
-    MessageForm, RejectForm, TakeForm, iso_date, parse_page_size, parse_status_filter,
-};
-use crate::domain::order_view::{CardView, HistoryView, ListView, SummaryView, Viewer};
+use crate::domain::order_form::{MessageForm, RejectForm, TakeForm, iso_date};
+use crate::domain::order_view::{CardView, HistoryView, Viewer};
 use crate::error::ApiError;
-use crate::http::{ApiResult, Query, bearer_token, json, json_body, path_segments};
+use crate::http::{ApiResult, bearer_token, json, json_body, optional_json_body, path_segments};
 use crate::identity::{Identity, TokenVerifier, VerifierConfig, VerifierSetupError};
-use crate::paging::{CursorKey, CursorKeyError, CursorScope};
+use crate::paging::{CursorKey, CursorKeyError};
 use crate::runtime::Handler;
 use crate::store::orders::{OrdersTable, Party, StatusUpdate};
 
@@ -161,39 +159,14 @@ impl BackofficeApi {
     /// `GET /executor/orders`: the provider's queue, newest first.
     async fn queue(&self, request: &Request) -> ApiResult {
         let staff = self.identify(request).await?;
-        let query = Query::parse(request, &["status", "limit", "cursor"])?;
-        let statuses = parse_status_filter(query.get("status").as_deref())?;
-        let limit = parse_page_size(query.get("limit").as_deref())?;
-        let party = staff.party();
-        let owner = party.partition();
-        let filter = statuses
-            .iter()
-            .map(|status| status.as_str())
-            .collect::<Vec<_>>()
-            .join(",");
-        let scope = CursorScope {
-            owner: &owner,
-            filter: &filter,
-        };
-        let start = query
-            .get("cursor")
-            .map(|cursor| self.cursors.open(scope, &cursor))
-            .transpose()?;
-
-        let page = self
-            .orders
-            .page(party, &statuses, limit, start.as_ref())
-            .await?;
-
-        let view = ListView {
-            items: page
-                .orders
-                .iter()
-                .map(|summary| SummaryView::of(summary, Viewer::Executor))
-                .collect(),
-            next_cursor: page.next.map(|key| self.cursors.seal(scope, &key)),
-        };
-        json(StatusCode::OK, &view)
+        order_list::page(
+            &self.orders,
+            &self.cursors,
+            request,
+            staff.party(),
+            Viewer::Executor,
+        )
+        .await
     }
 
     /// `GET /executor/orders/{number}`.
@@ -459,16 +432,6 @@ fn account_failure<E: ProvideErrorMetadata>(error: SdkError<E>) -> ApiError {
         attempts_exceeded: false,
         kind,
     })
-}
-
-/// The body of `request` as `T`, or `T::default()` when there is none: the
-/// date of a take is optional, and so is the body.
-fn optional_json_body<T: DeserializeOwned + Default>(request: &Request) -> Result<T, ApiError> {
-    let bytes: &[u8] = request.body().as_ref();
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    json_body(request)
 }
 
 fn parse_number(raw: &str) -> Result<OrderNumber, ApiError> {

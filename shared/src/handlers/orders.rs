@@ -18,10 +18,10 @@
 use http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use rand::Rng;
-use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+use super::order_list;
 use crate::config::{self, MissingVariable};
 use crate::domain::order::{
     Actor, Card, Message, Order, OrderContent, OrderNumber, OrderStatus, ProviderRef, Rating,
@@ -30,15 +30,12 @@ use crate::domain::order::{
 };
 use crate::domain::order_form::{
     CancelForm, IdempotencyKey, MessageForm, OrderDraft, OrderForm, RatingForm, not_offered,
-    parse_page_size, parse_status_filter,
 };
-use crate::domain::order_view::{
-    CardView, CreatedView, HistoryView, ListView, RatingView, SummaryView, Viewer,
-};
+use crate::domain::order_view::{CardView, CreatedView, HistoryView, RatingView, Viewer};
 use crate::error::ApiError;
-use crate::http::{ApiResult, Query, bearer_token, json, json_body, path_segments};
+use crate::http::{ApiResult, bearer_token, json, json_body, optional_json_body, path_segments};
 use crate::identity::{Identity, TokenVerifier, VerifierConfig, VerifierSetupError};
-use crate::paging::{CursorKey, CursorKeyError, CursorScope};
+use crate::paging::{CursorKey, CursorKeyError};
 use crate::runtime::Handler;
 use crate::store::catalog::CatalogTable;
 use crate::store::orders::{OrdersTable, Party, StatusUpdate, Submission, Submitted};
@@ -252,39 +249,15 @@ impl OrdersApi {
     /// `GET /orders` (R6): the customer's orders, newest first.
     async fn list(&self, request: &Request) -> ApiResult {
         let identity = self.identify(request).await?;
-        let query = Query::parse(request, &["status", "limit", "cursor"])?;
-        let statuses = parse_status_filter(query.get("status").as_deref())?;
-        let limit = parse_page_size(query.get("limit").as_deref())?;
         let party = Party::Customer(&identity.user_id);
-        let owner = party.partition();
-        let filter = statuses
-            .iter()
-            .map(|status| status.as_str())
-            .collect::<Vec<_>>()
-            .join(",");
-        let scope = CursorScope {
-            owner: &owner,
-            filter: &filter,
-        };
-        let start = query
-            .get("cursor")
-            .map(|cursor| self.cursors.open(scope, &cursor))
-            .transpose()?;
-
-        let page = self
-            .orders
-            .page(party, &statuses, limit, start.as_ref())
-            .await?;
-
-        let view = ListView {
-            items: page
-                .orders
-                .iter()
-                .map(|summary| SummaryView::of(summary, Viewer::Customer))
-                .collect(),
-            next_cursor: page.next.map(|key| self.cursors.seal(scope, &key)),
-        };
-        json(StatusCode::OK, &view)
+        order_list::page(
+            &self.orders,
+            &self.cursors,
+            request,
+            party,
+            Viewer::Customer,
+        )
+        .await
     }
 
     /// `GET /orders/{number}` (R7.1).
@@ -444,16 +417,6 @@ impl Handler for OrdersApi {
     }
 }
 
-/// The body of `request` as `T`, or `T::default()` when there is none: the
-/// reason of a cancellation is optional, and so is the body.
-fn optional_json_body<T: DeserializeOwned + Default>(request: &Request) -> Result<T, ApiError> {
-    let bytes: &[u8] = request.body().as_ref();
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    json_body(request)
-}
-
 /// The answer to a submission: 201 with the order, marked as a replay when
 /// an earlier request made it; 422 when the key was used for another one.
 fn submitted(outcome: Submitted) -> ApiResult {
@@ -531,6 +494,8 @@ fn key_reused() -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::order_form::parse_status_filter;
+    use crate::http::Query;
 
     #[test]
     fn the_request_hash_is_hex_sha256() {
