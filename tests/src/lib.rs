@@ -80,6 +80,46 @@ impl Stack {
         aws_sdk_sesv2::Client::new(&self.sdk)
     }
 
+    /// Signs `email` up through the pool's public client with `password`
+    /// and the given attributes (besides `email`), then confirms the account
+    /// as an administrator would: a user whose sign-up our functions never saw.
+    pub async fn confirmed_account(
+        &self,
+        email: &str,
+        password: &str,
+        attributes: &[(&str, &str)],
+    ) {
+        use aws_sdk_cognitoidentityprovider::types::AttributeType;
+        let attribute = |name: &str, value: &str| {
+            AttributeType::builder()
+                .name(name)
+                .value(value)
+                .build()
+                .expect("an attribute with a name builds")
+        };
+        let cognito = self.cognito();
+        let mut sign_up = cognito
+            .sign_up()
+            .client_id(&self.client_id)
+            .username(email)
+            .password(password)
+            .user_attributes(attribute("email", email));
+        for (name, value) in attributes {
+            sign_up = sign_up.user_attributes(attribute(name, value));
+        }
+        sign_up
+            .send()
+            .await
+            .expect("the emulator signs the user up");
+        cognito
+            .admin_confirm_sign_up()
+            .user_pool_id(&self.user_pool_id)
+            .username(email)
+            .send()
+            .await
+            .expect("the emulator confirms the user");
+    }
+
     /// The `iss` claim the pool puts into its tokens (moto uses the AWS form).
     pub fn issuer(&self) -> String {
         format!(

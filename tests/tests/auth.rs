@@ -8,9 +8,7 @@
 //!   codes that start with `moto-confirmation-code:` and takes any other;
 //! - ResendConfirmationCode and RevokeToken are not implemented (HTTP 500).
 
-use aws_sdk_cognitoidentityprovider::types::{
-    AttributeType, AuthFlowType, ExplicitAuthFlowsType, UserType,
-};
+use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ExplicitAuthFlowsType, UserType};
 use cabinet::handlers::auth::AuthApi;
 use cabinet::identity::{TokenVerifier, VerifierConfig};
 use cabinet::runtime::Handler;
@@ -100,33 +98,17 @@ struct SdkTokens {
 /// administrator would, and signs in through the pool's public client: a
 /// customer of that pool whom our function never saw.
 async fn pool_customer(stack: &Stack, email: &str) -> SdkTokens {
-    let cognito = stack.cognito();
-    let attribute = |name: &str, value: &str| {
-        AttributeType::builder()
-            .name(name)
-            .value(value)
-            .build()
-            .expect("an attribute with a name builds")
-    };
-    cognito
-        .sign_up()
-        .client_id(&stack.client_id)
-        .username(email)
-        .password(PASSWORD)
-        .user_attributes(attribute("email", email))
-        .user_attributes(attribute("given_name", "Анна"))
-        .user_attributes(attribute("family_name", "Сидорова"))
-        .user_attributes(attribute("phone_number", "+79007654321"))
-        .send()
-        .await
-        .expect("the emulator signs the customer up");
-    cognito
-        .admin_confirm_sign_up()
-        .user_pool_id(&stack.user_pool_id)
-        .username(email)
-        .send()
-        .await
-        .expect("the emulator confirms the customer");
+    stack
+        .confirmed_account(
+            email,
+            PASSWORD,
+            &[
+                ("given_name", "Анна"),
+                ("family_name", "Сидорова"),
+                ("phone_number", "+79007654321"),
+            ],
+        )
+        .await;
     password_sign_in(stack, &stack.client_id, email, PASSWORD)
         .await
         .expect("a confirmed customer signs in")

@@ -14,7 +14,7 @@
 //!   spelling of the username; the command names accounts by e-mail, as the
 //!   sign-in does, so the sessions end.
 
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, UserStatusType};
+use aws_sdk_cognitoidentityprovider::types::UserStatusType;
 use cabinet::catalog::Catalog;
 use cabinet::cognito::{PublicClient, SignIn, Tokens};
 use cabinet::cognito_admin::{
@@ -422,33 +422,17 @@ async fn an_unknown_provider_is_refused_and_nothing_is_created() {
 async fn a_customer_is_no_executor_and_their_account_is_not_turned_into_one() {
     let stack = Stack::fresh().await;
     let email = "customer@example.ru";
-    let attribute = |name: &str, value: &str| {
-        AttributeType::builder()
-            .name(name)
-            .value(value)
-            .build()
-            .expect("an attribute with a name builds")
-    };
-    let cognito = stack.cognito();
-    cognito
-        .sign_up()
-        .client_id(&stack.client_id)
-        .username(email)
-        .password(PASSWORD)
-        .user_attributes(attribute("email", email))
-        .user_attributes(attribute("given_name", "Иван"))
-        .user_attributes(attribute("family_name", "Петров"))
-        .user_attributes(attribute("phone_number", "+79001234567"))
-        .send()
-        .await
-        .expect("the emulator signs the customer up");
-    cognito
-        .admin_confirm_sign_up()
-        .user_pool_id(&stack.user_pool_id)
-        .username(email)
-        .send()
-        .await
-        .expect("the emulator confirms the customer");
+    stack
+        .confirmed_account(
+            email,
+            PASSWORD,
+            &[
+                ("given_name", "Иван"),
+                ("family_name", "Петров"),
+                ("phone_number", "+79001234567"),
+            ],
+        )
+        .await;
 
     let customer = identity(&stack, &tokens(&stack, email).await).await;
     assert!(!customer.is_executor());

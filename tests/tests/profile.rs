@@ -52,27 +52,18 @@ fn attribute(name: &str, value: &str) -> AttributeType {
 /// Signs `email` up in the stack's pool with the names and phone sign-up
 /// keeps as attributes, confirms it and signs in.
 async fn customer(stack: &Stack, email: &str) -> Customer {
-    let cognito = stack.cognito();
-    cognito
-        .sign_up()
-        .client_id(&stack.client_id)
-        .username(email)
-        .password(PASSWORD)
-        .user_attributes(attribute("email", email))
-        .user_attributes(attribute("given_name", "Иван"))
-        .user_attributes(attribute("family_name", "Петров"))
-        .user_attributes(attribute("middle_name", "Сергеевич"))
-        .user_attributes(attribute("phone_number", "+79001234567"))
-        .send()
-        .await
-        .expect("the emulator signs the customer up");
-    cognito
-        .admin_confirm_sign_up()
-        .user_pool_id(&stack.user_pool_id)
-        .username(email)
-        .send()
-        .await
-        .expect("the emulator confirms the customer");
+    stack
+        .confirmed_account(
+            email,
+            PASSWORD,
+            &[
+                ("given_name", "Иван"),
+                ("family_name", "Петров"),
+                ("middle_name", "Сергеевич"),
+                ("phone_number", "+79001234567"),
+            ],
+        )
+        .await;
     sign_in(stack, &stack.client_id, email).await
 }
 

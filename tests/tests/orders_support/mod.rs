@@ -9,7 +9,7 @@
 
 #![allow(dead_code)]
 
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType};
+use aws_sdk_cognitoidentityprovider::types::AuthFlowType;
 use aws_sdk_dynamodb::types::Select;
 use cabinet::catalog::Catalog;
 use cabinet::handlers::backoffice::BackofficeApi;
@@ -120,37 +120,21 @@ pub async fn world() -> World {
     }
 }
 
-fn attribute(name: &str, value: &str) -> AttributeType {
-    AttributeType::builder()
-        .name(name)
-        .value(value)
-        .build()
-        .expect("an attribute with a name builds")
-}
-
 /// Signs `email` up with names and phone, confirms and signs in.
 async fn account(stack: &Stack, email: &str, given: &str, family: &str) -> User {
-    let cognito = stack.cognito();
-    cognito
-        .sign_up()
-        .client_id(&stack.client_id)
-        .username(email)
-        .password(PASSWORD)
-        .user_attributes(attribute("email", email))
-        .user_attributes(attribute("given_name", given))
-        .user_attributes(attribute("family_name", family))
-        .user_attributes(attribute("phone_number", "+79001234567"))
-        .send()
-        .await
-        .expect("the emulator signs the user up");
-    cognito
-        .admin_confirm_sign_up()
-        .user_pool_id(&stack.user_pool_id)
-        .username(email)
-        .send()
-        .await
-        .expect("the emulator confirms the user");
-    let sub = cognito
+    stack
+        .confirmed_account(
+            email,
+            PASSWORD,
+            &[
+                ("given_name", given),
+                ("family_name", family),
+                ("phone_number", "+79001234567"),
+            ],
+        )
+        .await;
+    let sub = stack
+        .cognito()
         .admin_get_user()
         .user_pool_id(&stack.user_pool_id)
         .username(email)
