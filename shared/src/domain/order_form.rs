@@ -17,7 +17,9 @@ use time::{Date, Duration};
 
 use super::order::{Contact, OrderStatus};
 use super::profile::Profile;
-use super::registration::{labels as person, parse_login, parse_name, parse_phone, required};
+use super::registration::{
+    labels as person, parse_login, parse_name, parse_patronymic, parse_phone, required,
+};
 use super::text::BoundedText;
 use super::{Email, MobilePhone, PersonName};
 use crate::catalog::is_valid_id;
@@ -259,13 +261,10 @@ impl ContactForm {
         };
         let first_name = name(errors, "first_name", person::FIRST_NAME, self.first_name);
         let last_name = name(errors, "last_name", person::LAST_NAME, self.last_name);
-        let patronymic = match self.patronymic.as_deref().map(str::trim) {
+        // Absent: take the profile's; blank: none.
+        let patronymic = match self.patronymic.as_deref() {
             None => None,
-            Some("") => Some(None),
-            Some(raw) => collect(
-                errors,
-                parse_name("contact.patronymic", person::PATRONYMIC, Some(raw)).map(Some),
-            ),
+            Some(raw) => collect(errors, parse_patronymic("contact.patronymic", Some(raw))),
         };
         let email = self
             .email

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::Deserialize;
 
 use super::registration::{
-    ConfirmationCode, labels, parse_login, parse_name, parse_phone, required,
+    ConfirmationCode, labels, parse_login, parse_name, parse_patronymic, parse_phone, required,
 };
 use super::{Email, MobilePhone, PersonName};
 use crate::error::{ApiError, FieldError};
@@ -254,13 +254,10 @@ impl ProfileForm {
             &mut errors,
             parse_name("last_name", labels::LAST_NAME, self.last_name.as_deref()),
         );
-        let patronymic = match self.patronymic.as_deref().map(str::trim) {
-            None | Some("") => Some(None),
-            Some(raw) => collect(
-                &mut errors,
-                parse_name("patronymic", labels::PATRONYMIC, Some(raw)).map(Some),
-            ),
-        };
+        let patronymic = collect(
+            &mut errors,
+            parse_patronymic("patronymic", self.patronymic.as_deref()),
+        );
         let email = collect(&mut errors, parse_login("email", self.email.as_deref()));
         let phone = collect(&mut errors, parse_phone("phone", self.phone.as_deref()));
         let notifications = match self.notifications {

@@ -93,13 +93,10 @@ impl RegistrationForm {
             &mut errors,
             parse_name("last_name", labels::LAST_NAME, self.last_name.as_deref()),
         );
-        let patronymic = match self.patronymic.as_deref().map(str::trim) {
-            None | Some("") => Some(None),
-            Some(raw) => collect(
-                &mut errors,
-                parse_name("patronymic", labels::PATRONYMIC, Some(raw)).map(Some),
-            ),
-        };
+        let patronymic = collect(
+            &mut errors,
+            parse_patronymic("patronymic", self.patronymic.as_deref()),
+        );
         let phone = collect(&mut errors, parse_phone("phone", self.phone.as_deref()));
         match (email, password, first_name, last_name, patronymic, phone) {
             (
@@ -185,6 +182,14 @@ pub fn parse_new_password(
 pub fn parse_name(field: &str, label: &str, raw: Option<&str>) -> Result<PersonName, FieldError> {
     PersonName::parse(raw.unwrap_or_default())
         .map_err(|error| FieldError::new(field, error.code(), error.describe(label)))
+}
+
+/// Parses the optional «Отчество» sent as `field`: absent or blank is none.
+pub fn parse_patronymic(field: &str, raw: Option<&str>) -> Result<Option<PersonName>, FieldError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(raw) => parse_name(field, labels::PATRONYMIC, Some(raw)).map(Some),
+    }
 }
 
 /// Parses the mobile phone sent as `field`.
