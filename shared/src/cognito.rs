@@ -91,6 +91,10 @@ pub enum Operation {
     ChangePassword,
     /// `GetUser`, used to check an access token.
     CheckToken,
+    /// `UpdateUserAttributes` of the e-mail, from the profile.
+    UpdateEmail,
+    /// `VerifyUserAttribute` of the e-mail, from the profile.
+    VerifyEmail,
 }
 
 impl Operation {
@@ -108,6 +112,8 @@ impl Operation {
             Self::ResetPassword => "ConfirmForgotPassword",
             Self::ChangePassword => "ChangePassword",
             Self::CheckToken => "GetUser",
+            Self::UpdateEmail => "UpdateUserAttributes",
+            Self::VerifyEmail => "VerifyUserAttribute",
         }
     }
 
@@ -115,7 +121,12 @@ impl Operation {
     fn uses_access_token(self) -> bool {
         matches!(
             self,
-            Self::SignOut | Self::ChangePassword | Self::CheckToken | Self::RevokeToken
+            Self::SignOut
+                | Self::ChangePassword
+                | Self::CheckToken
+                | Self::RevokeToken
+                | Self::UpdateEmail
+                | Self::VerifyEmail
         )
     }
 }
@@ -153,7 +164,10 @@ impl CognitoError {
         }
     }
 
-    fn from_sdk<E: ProvideErrorMetadata>(operation: Operation, error: SdkError<E>) -> Self {
+    /// What an SDK call of `operation` failed with, keeping only the
+    /// operation, the error code and the status: Cognito's messages may echo
+    /// the login or the token.
+    pub fn from_sdk<E: ProvideErrorMetadata>(operation: Operation, error: SdkError<E>) -> Self {
         let status = error.raw_response().map(|r| r.status().as_u16());
         let kind = match &error {
             SdkError::ConstructionFailure(_) => "construction failure",
@@ -259,7 +273,10 @@ pub fn problem_for(error: &CognitoError) -> ApiError {
             _ => internal(),
         },
         "UserNotConfirmedException" => account_not_confirmed(),
-        "UsernameExistsException" | "AliasExistsException" => email_taken(),
+        "UsernameExistsException" | "AliasExistsException" => match operation {
+            Op::UpdateEmail => address_in_use(),
+            _ => email_taken(),
+        },
         "InvalidPasswordException" => weak_password(operation),
         "PasswordHistoryPolicyViolationException" => password_reused(),
         "CodeMismatchException" => wrong_code(),
@@ -312,6 +329,16 @@ fn already_confirmed() -> ApiError {
 
 fn email_taken() -> ApiError {
     let detail = "Этот адрес электронной почты уже зарегистрирован. Войдите в личный кабинет или восстановите пароль; если регистрация не завершена, запросите код подтверждения ещё раз.";
+    let mut problem = ApiError::new(StatusCode::CONFLICT, "email_taken", detail);
+    problem
+        .errors
+        .push(FieldError::new("email", "email_taken", detail));
+    problem
+}
+
+/// A new address of a profile that another account uses already.
+fn address_in_use() -> ApiError {
+    let detail = "Этот адрес электронной почты уже используется другой учётной записью. Укажите другой адрес.";
     let mut problem = ApiError::new(StatusCode::CONFLICT, "email_taken", detail);
     problem
         .errors

@@ -32,21 +32,20 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::types::AttributeType;
 use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::cognito::{CognitoError, Operation, problem_for};
+use crate::cognito::{CognitoError, Operation};
 use crate::config::{self, MissingVariable};
 use crate::domain::Email;
 use crate::domain::profile::{
     AccountAttributes, EmailConfirmationForm, EmailOutcome, Profile, ProfileForm,
 };
 use crate::domain::registration::ConfirmationCode;
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::http::{ApiResult, bearer_token, json, json_body, path_segments};
 use crate::identity::{AccessToken, Identity, TokenVerifier, VerifierConfig, VerifierSetupError};
 use crate::runtime::Handler;
@@ -420,7 +419,7 @@ impl Accounts {
             .access_token(token.expose())
             .send()
             .await
-            .map_err(|e| account_failure("GetUser", e))?;
+            .map_err(|e| CognitoError::from_sdk(Operation::CheckToken, e))?;
         let mut values: HashMap<&str, String> = output
             .user_attributes()
             .iter()
@@ -460,7 +459,7 @@ impl Accounts {
             .user_attributes(email)
             .send()
             .await
-            .map_err(|e| account_failure("UpdateUserAttributes", e))?;
+            .map_err(|e| CognitoError::from_sdk(Operation::UpdateEmail, e))?;
         let code_sent = output
             .code_delivery_details_list()
             .iter()
@@ -485,70 +484,9 @@ impl Accounts {
             .code(code.expose())
             .send()
             .await
-            .map_err(|e| account_failure("VerifyUserAttribute", e))?;
+            .map_err(|e| CognitoError::from_sdk(Operation::VerifyEmail, e))?;
         Ok(())
     }
-}
-
-/// The answer to a failed user-pool call made with the customer's token,
-/// logged without Cognito's message (which may echo the token or address).
-fn account_failure<E: ProvideErrorMetadata>(
-    api_name: &'static str,
-    error: SdkError<E>,
-) -> ApiError {
-    let status = error.raw_response().map(|r| r.status().as_u16());
-    let (kind, code) = match &error {
-        SdkError::ServiceError(context) => ("service error", context.err().code()),
-        SdkError::TimeoutError(_) => ("timeout", None),
-        SdkError::DispatchFailure(_) => ("dispatch failure", None),
-        SdkError::ResponseError(_) => ("unreadable response", None),
-        _ => ("other failure", None),
-    };
-    let problem = account_problem(code, status);
-    let code = code.unwrap_or("none");
-    if problem.status.is_server_error() {
-        tracing::warn!(
-            operation = api_name,
-            kind,
-            code,
-            ?status,
-            answer = problem.code,
-            "cognito call failed"
-        );
-    } else {
-        tracing::info!(
-            operation = api_name,
-            code,
-            answer = problem.code,
-            "cognito refused the request"
-        );
-    }
-    problem
-}
-
-/// The adapter's table ([`problem_for`]) answers as for its other calls
-/// authorised by an access token; only a taken address reads differently
-/// here than at sign-up.
-fn account_problem(code: Option<&str>, status: Option<u16>) -> ApiError {
-    if code == Some("AliasExistsException") {
-        return email_taken();
-    }
-    problem_for(&CognitoError {
-        operation: Operation::CheckToken,
-        code: code.map(str::to_string),
-        status,
-        attempts_exceeded: false,
-        kind: "service error",
-    })
-}
-
-fn email_taken() -> ApiError {
-    let detail = "Этот адрес электронной почты уже используется другой учётной записью. Укажите другой адрес.";
-    let mut problem = ApiError::new(StatusCode::CONFLICT, "email_taken", detail);
-    problem
-        .errors
-        .push(FieldError::new("email", "email_taken", detail));
-    problem
 }
 
 fn email_change_in_progress() -> ApiError {
@@ -578,6 +516,7 @@ fn no_pending_email() -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cognito::problem_for;
     use crate::domain::profile::Notifications;
     use crate::http::json_body;
 
@@ -596,24 +535,38 @@ mod tests {
 
     #[test]
     fn pool_failures_become_answers_the_customer_can_act_on() {
-        let answer = |code: Option<&str>, status| {
-            let problem = account_problem(code, Some(status));
+        let answer = |operation, code: Option<&str>, status| {
+            let problem = problem_for(&CognitoError {
+                code: code.map(str::to_string),
+                ..CognitoError::service(operation, "", status)
+            });
             (problem.status.as_u16(), problem.code, fields_of(&problem))
         };
+        let update = Operation::UpdateEmail;
+        let verify = Operation::VerifyEmail;
         assert_eq!(
-            answer(Some("AliasExistsException"), 400),
+            answer(update, Some("AliasExistsException"), 400),
             (409, "email_taken", vec!["email".to_string()])
         );
-        assert_eq!(answer(Some("NotAuthorizedException"), 400).0, 401);
-        assert_eq!(answer(Some("UserNotFoundException"), 400).0, 401);
+        assert_eq!(answer(update, Some("NotAuthorizedException"), 400).0, 401);
         assert_eq!(
-            answer(Some("CodeMismatchException"), 400),
+            answer(Operation::CheckToken, Some("UserNotFoundException"), 400).0,
+            401
+        );
+        assert_eq!(
+            answer(verify, Some("CodeMismatchException"), 400),
             (422, "wrong_code", vec!["code".to_string()])
         );
-        assert_eq!(answer(Some("ExpiredCodeException"), 400).1, "expired_code");
-        assert_eq!(answer(Some("LimitExceededException"), 400).0, 429);
+        assert_eq!(
+            answer(verify, Some("ExpiredCodeException"), 400).1,
+            "expired_code"
+        );
+        assert_eq!(answer(verify, Some("LimitExceededException"), 400).0, 429);
         // moto answers operations it lacks with a bare 500 page.
-        assert_eq!(answer(None, 500), (503, "service_unavailable", vec![]));
+        assert_eq!(
+            answer(verify, None, 500),
+            (503, "service_unavailable", vec![])
+        );
     }
 
     fn fields_of(problem: &ApiError) -> Vec<String> {
