@@ -21,7 +21,6 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
@@ -368,7 +367,7 @@ impl BackofficeApi {
             .access_token(identity.access_token.expose())
             .send()
             .await
-            .map_err(account_failure)?;
+            .map_err(|e| CognitoError::from_sdk(Operation::CheckToken, e))?;
         let values: HashMap<&str, &str> = output
             .user_attributes()
             .iter()
@@ -413,25 +412,6 @@ fn actor(executor: &Executor) -> Actor {
         id: executor.id.clone(),
         name: Some(executor.name.clone()),
     }
-}
-
-/// The answer to a failed `GetUser` with the executor's token; Cognito's
-/// message, which may echo the token, is dropped.
-fn account_failure<E: ProvideErrorMetadata>(error: SdkError<E>) -> ApiError {
-    let (kind, code) = match &error {
-        SdkError::ServiceError(context) => ("service error", context.err().code()),
-        SdkError::TimeoutError(_) => ("timeout", None),
-        SdkError::DispatchFailure(_) => ("dispatch failure", None),
-        SdkError::ResponseError(_) => ("unreadable response", None),
-        _ => ("other failure", None),
-    };
-    ApiError::from(CognitoError {
-        operation: Operation::CheckToken,
-        code: code.map(str::to_string),
-        status: error.raw_response().map(|r| r.status().as_u16()),
-        attempts_exceeded: false,
-        kind,
-    })
 }
 
 fn parse_number(raw: &str) -> Result<OrderNumber, ApiError> {
