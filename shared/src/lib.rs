@@ -19,11 +19,17 @@ pub mod cognito;
 pub mod cognito_admin;
 #[cfg(feature = "jwt")]
 pub mod identity;
+// Decoding of stream records and the e-mails of the notifier.
+#[cfg(feature = "notifier")]
+pub mod notify;
 // Signed cursors of the order lists.
-#[cfg(any(feature = "orders-api", feature = "backoffice-api"))]
+#[cfg(any(feature = "orders-api", feature = "backoffice-api", feature = "notifier"))]
 pub mod paging;
 #[cfg(feature = "dynamodb")]
 pub mod store;
+// One-click unsubscribe tokens: issued by the notifier, honoured by profile.
+#[cfg(any(feature = "profile-api", feature = "notifier"))]
+pub mod unsubscribe;
 
 pub mod handlers;
 

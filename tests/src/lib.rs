@@ -10,6 +10,15 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use xtask::provision::{Names, Provisioned, provision};
 use xtask::template::Template;
 
+/// The signing key of unsubscribe links in the tests.
+pub const UNSUBSCRIBE_SECRET: &str = "test-unsubscribe-key-0123456789abcdef-0123";
+
+/// The unsubscribe key of the tests, shared by the notifier and the profile.
+pub fn unsubscribe_key() -> cabinet::unsubscribe::UnsubscribeKey {
+    cabinet::unsubscribe::UnsubscribeKey::new(UNSUBSCRIBE_SECRET)
+        .expect("the test key is long enough")
+}
+
 /// The resources of one test, on the shared emulator.
 pub struct Stack {
     /// SDK configuration pointed at the emulator.

@@ -105,6 +105,7 @@ fn api(stack: &Stack) -> ProfileApi {
         stack.table.clone(),
         stack.cognito(),
         verifier,
+        cabinet_tests::unsubscribe_key(),
     )
 }
 
@@ -309,7 +310,7 @@ async fn the_first_read_creates_the_profile_from_the_account_and_later_reads_use
             "email": "ivan@example.ru",
             "pending_email": null,
             "phone": "+79001234567",
-            "notifications": {"status_emails": true},
+            "notifications": {"status_emails": true, "message_emails": true},
             "updated_at": profile["updated_at"],
         })
     );

@@ -27,6 +27,20 @@ pub struct Route {
     pub authorized: bool,
 }
 
+/// The DynamoDB stream trigger of a function, as the local pump needs it.
+#[derive(Debug, Clone)]
+pub struct StreamTrigger {
+    /// Name of the function's binary.
+    pub function: String,
+    /// Most records in one invocation.
+    pub batch_size: i32,
+    /// How many times a failed batch is retried before its records go to
+    /// the on-failure destination.
+    pub maximum_retry_attempts: u32,
+    /// The filter patterns, parsed.
+    pub patterns: Vec<serde_json::Value>,
+}
+
 impl Template {
     /// Reads the template of the workspace at `root`.
     pub fn load(root: &Path) -> Result<Self> {
@@ -111,6 +125,59 @@ impl Template {
             }
             Value::Tagged(tagged) => bail!("cannot resolve {} locally", tagged.tag),
             other => Ok(scalar(other)),
+        }
+    }
+
+    /// The only `DynamoDB` event of the template's functions.
+    pub fn stream_trigger(&self) -> Result<StreamTrigger> {
+        let mut found = Vec::new();
+        for (id, resource) in &self.resources {
+            let events = resource
+                .get("Properties")
+                .and_then(|p| p.get("Events"))
+                .and_then(Value::as_mapping);
+            for event in events.into_iter().flat_map(|events| events.values()) {
+                if event.get("Type").and_then(Value::as_str) != Some("DynamoDB") {
+                    continue;
+                }
+                let function = resource
+                    .get("Metadata")
+                    .and_then(|m| m.get("BuildProperties"))
+                    .and_then(|b| b.get("Binary"))
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| anyhow!("{id:?} has no Metadata.BuildProperties.Binary"))?;
+                let properties = event.get("Properties").cloned().unwrap_or(Value::Null);
+                let number = |name: &str| {
+                    properties
+                        .get(name)
+                        .and_then(Value::as_i64)
+                        .ok_or_else(|| anyhow!("the stream event of {id:?} has no {name}"))
+                };
+                let mut patterns = Vec::new();
+                for filter in properties
+                    .get("FilterCriteria")
+                    .and_then(|f| f.get("Filters"))
+                    .and_then(Value::as_sequence)
+                    .into_iter()
+                    .flatten()
+                {
+                    let pattern = filter.get("Pattern").map(scalar).unwrap_or_default();
+                    patterns.push(
+                        serde_json::from_str(&pattern)
+                            .with_context(|| format!("a filter pattern of {id:?}"))?,
+                    );
+                }
+                found.push(StreamTrigger {
+                    function: function.to_string(),
+                    batch_size: i32::try_from(number("BatchSize")?)?,
+                    maximum_retry_attempts: u32::try_from(number("MaximumRetryAttempts")?)?,
+                    patterns,
+                });
+            }
+        }
+        match found.len() {
+            1 => Ok(found.remove(0)),
+            n => bail!("the template has {n} DynamoDB stream events, not one"),
         }
     }
 

@@ -51,13 +51,66 @@ pub struct Profile {
 pub struct Notifications {
     /// Whether a change of an order's status is e-mailed to the customer.
     pub status_emails: bool,
+    /// Whether a new message of an executor is e-mailed to the customer.
+    pub message_emails: bool,
 }
 
 impl Default for Notifications {
-    /// A new customer gets status e-mails until they turn them off.
+    /// A new customer gets every e-mail until they turn it off.
     fn default() -> Self {
         Self {
             status_emails: true,
+            message_emails: true,
+        }
+    }
+}
+
+/// The kinds of e-mail a customer can turn off, each with its own switch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NotificationKind {
+    /// A change of an order's status (`notifications.status_emails`).
+    Status,
+    /// A new message of an executor (`notifications.message_emails`).
+    Message,
+}
+
+impl NotificationKind {
+    /// The machine name, as in unsubscribe tokens and answers.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Status => "status_emails",
+            Self::Message => "message_emails",
+        }
+    }
+
+    /// The kind named `raw`.
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Status, Self::Message]
+            .into_iter()
+            .find(|kind| kind.as_str() == raw)
+    }
+}
+
+impl Notifications {
+    /// Whether the customer wants e-mails of `kind`.
+    pub fn allows(self, kind: NotificationKind) -> bool {
+        match kind {
+            NotificationKind::Status => self.status_emails,
+            NotificationKind::Message => self.message_emails,
+        }
+    }
+
+    /// The same choice with e-mails of `kind` turned off.
+    pub fn without(self, kind: NotificationKind) -> Self {
+        match kind {
+            NotificationKind::Status => Self {
+                status_emails: false,
+                ..self
+            },
+            NotificationKind::Message => Self {
+                message_emails: false,
+                ..self
+            },
         }
     }
 }
@@ -125,7 +178,9 @@ impl Profile {
             email: self.email.clone(),
             pending_email,
             phone: update.phone.as_str().to_string(),
-            notifications: update.notifications.unwrap_or(self.notifications),
+            notifications: update
+                .notifications
+                .map_or(self.notifications, |change| change.apply(self.notifications)),
         }
     }
 
@@ -220,6 +275,29 @@ pub struct ProfileForm {
 pub struct NotificationsForm {
     /// Whether status e-mails are wanted; required inside `notifications`.
     pub status_emails: Option<bool>,
+    /// Whether e-mails about executors' messages are wanted; absent keeps
+    /// the current choice, so clients that know only `status_emails` keep
+    /// working.
+    pub message_emails: Option<bool>,
+}
+
+/// A valid change of the e-mail switches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotificationsUpdate {
+    /// Whether status e-mails are wanted.
+    pub status_emails: bool,
+    /// Whether message e-mails are wanted, `None` to keep the current choice.
+    pub message_emails: Option<bool>,
+}
+
+impl NotificationsUpdate {
+    /// The switches `current` become.
+    pub fn apply(self, current: Notifications) -> Notifications {
+        Notifications {
+            status_emails: self.status_emails,
+            message_emails: self.message_emails.unwrap_or(current.message_emails),
+        }
+    }
 }
 
 /// A valid change of the profile: every mandatory field present and correct.
@@ -236,7 +314,7 @@ pub struct ProfileUpdate {
     /// «Мобильный телефон», normalised.
     pub phone: MobilePhone,
     /// New e-mail switches, `None` to keep the current ones.
-    pub notifications: Option<Notifications>,
+    pub notifications: Option<NotificationsUpdate>,
 }
 
 impl ProfileForm {
@@ -293,11 +371,14 @@ impl ProfileForm {
 }
 
 impl NotificationsForm {
-    fn parse(self) -> Result<Notifications, FieldError> {
+    fn parse(self) -> Result<NotificationsUpdate, FieldError> {
         let status_emails = self
             .status_emails
             .ok_or_else(|| required("notifications.status_emails", STATUS_EMAILS_LABEL))?;
-        Ok(Notifications { status_emails })
+        Ok(NotificationsUpdate {
+            status_emails,
+            message_emails: self.message_emails,
+        })
     }
 }
 
@@ -348,6 +429,7 @@ mod tests {
             phone: "+79001234567".into(),
             notifications: Notifications {
                 status_emails: false,
+                message_emails: true,
             },
         }
     }
@@ -458,13 +540,65 @@ mod tests {
         let mut input = form("Иван", "Петров", "ivan@example.ru", "9001234567");
         input.notifications = Some(NotificationsForm {
             status_emails: Some(false),
+            message_emails: None,
         });
         assert_eq!(
             input.parse().unwrap().notifications,
-            Some(Notifications {
-                status_emails: false
+            Some(NotificationsUpdate {
+                status_emails: false,
+                message_emails: None,
             })
         );
+    }
+
+    #[test]
+    fn the_message_switch_is_optional_and_an_absent_one_is_kept() {
+        let current = stored();
+        let mut input = form("Иван", "Петров", "ivan@example.ru", "9001234567");
+        input.notifications = Some(NotificationsForm {
+            status_emails: Some(true),
+            message_emails: None,
+        });
+        let next = current.updated(&input.parse().unwrap());
+        assert_eq!(
+            next.notifications,
+            Notifications {
+                status_emails: true,
+                message_emails: true,
+            }
+        );
+
+        let mut input = form("Иван", "Петров", "ivan@example.ru", "9001234567");
+        input.notifications = Some(NotificationsForm {
+            status_emails: Some(false),
+            message_emails: Some(false),
+        });
+        let next = current.updated(&input.parse().unwrap());
+        assert!(!next.notifications.allows(NotificationKind::Status));
+        assert!(!next.notifications.allows(NotificationKind::Message));
+    }
+
+    #[test]
+    fn turning_one_kind_off_keeps_the_other() {
+        let all = Notifications::default();
+        assert_eq!(
+            all.without(NotificationKind::Message),
+            Notifications {
+                status_emails: true,
+                message_emails: false,
+            }
+        );
+        assert_eq!(
+            all.without(NotificationKind::Status),
+            Notifications {
+                status_emails: false,
+                message_emails: true,
+            }
+        );
+        for kind in [NotificationKind::Status, NotificationKind::Message] {
+            assert_eq!(NotificationKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(NotificationKind::parse("everything"), None);
     }
 
     #[test]

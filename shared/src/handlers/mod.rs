@@ -8,6 +8,8 @@ pub mod backoffice;
 pub mod catalog;
 #[cfg(any(feature = "orders-api", feature = "backoffice-api"))]
 mod order_list;
+#[cfg(feature = "notifier")]
+pub mod notifier;
 #[cfg(feature = "orders-api")]
 pub mod orders;
 #[cfg(feature = "profile-api")]

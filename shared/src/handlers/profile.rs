@@ -6,6 +6,14 @@
 //! | `GET /profile` | — | 200 [`ProfileAnswer`] |
 //! | `PUT /profile` | [`ProfileForm`] | 200 [`ProfileAnswer`] |
 //! | `POST /profile/email/confirm` | `{code}` | 200 [`ProfileAnswer`] |
+//! | `POST /unsubscribe?token=…` | anything (mail programs send `List-Unsubscribe=One-Click`) | 200 `{unsubscribed}` |
+//!
+//! `/unsubscribe` is the one public route: the one-click link (RFC 8058) of
+//! the notifier's e-mails, authorised by its signed token
+//! ([`crate::unsubscribe`]) instead of a bearer token. It turns one switch
+//! off and nothing else; the customer turns it on again with `PUT /profile`.
+//! It has no `GET`: mail scanners follow links, and must not unsubscribe
+//! anyone.
 //!
 //! Sign-up keeps the names and the phone only as attributes of the user-pool
 //! account, so the first access creates the profile item from `GetUser`
@@ -46,10 +54,12 @@ use crate::domain::profile::{
 };
 use crate::domain::registration::ConfirmationCode;
 use crate::error::ApiError;
-use crate::http::{ApiResult, bearer_token, json, json_body, path_segments};
+use crate::domain::profile::NotificationKind;
+use crate::http::{ApiResult, Query, bearer_token, json, json_body, path_segments};
 use crate::identity::{AccessToken, Identity, TokenVerifier, VerifierConfig, VerifierSetupError};
 use crate::runtime::Handler;
 use crate::store::profile::{EmailRequestMark, ProfileTable, StoredProfile};
+use crate::unsubscribe::{UnsubscribeKey, UnsubscribeKeyError};
 
 /// How many times the answer of the user pool is written again after
 /// concurrent saves of the same profile won the race. Each lost race is a
@@ -62,6 +72,7 @@ pub struct ProfileApi {
     table: ProfileTable,
     accounts: Accounts,
     verifier: TokenVerifier,
+    unsubscribe: UnsubscribeKey,
 }
 
 /// The function cannot start.
@@ -73,6 +84,9 @@ pub enum SetupError {
     /// The token verifier could not be built.
     #[error(transparent)]
     Verifier(#[from] VerifierSetupError),
+    /// The unsubscribe key is missing or too short.
+    #[error(transparent)]
+    Unsubscribe(#[from] UnsubscribeKeyError),
 }
 
 /// The profile as the client sees it.
@@ -101,6 +115,15 @@ pub struct ProfileAnswer<'a> {
 pub struct NotificationsAnswer {
     /// Whether status e-mails are sent (R2.4).
     pub status_emails: bool,
+    /// Whether executors' new messages are e-mailed.
+    pub message_emails: bool,
+}
+
+/// The answer of `POST /unsubscribe`.
+#[derive(Debug, Serialize)]
+pub struct UnsubscribeAnswer {
+    /// The switch that is now off (`status_emails`, `message_emails`).
+    pub unsubscribed: &'static str,
 }
 
 impl<'a> ProfileAnswer<'a> {
@@ -116,6 +139,7 @@ impl<'a> ProfileAnswer<'a> {
             phone: &profile.phone,
             notifications: NotificationsAnswer {
                 status_emails: profile.notifications.status_emails,
+                message_emails: profile.notifications.message_emails,
             },
             updated_at: &stored.updated_at,
         }
@@ -125,37 +149,43 @@ impl<'a> ProfileAnswer<'a> {
 enum Route {
     Profile,
     ConfirmEmail,
+    Unsubscribe,
 }
 
 impl ProfileApi {
     /// The handler keeping profiles in `table` through `db`, acting in the
     /// user pool through `cognito` with each customer's own token, and
-    /// accepting the tokens `verifier` accepts.
+    /// accepting the tokens `verifier` accepts and the unsubscribe links
+    /// `unsubscribe` signed.
     pub fn new(
         db: aws_sdk_dynamodb::Client,
         table: String,
         cognito: aws_sdk_cognitoidentityprovider::Client,
         verifier: TokenVerifier,
+        unsubscribe: UnsubscribeKey,
     ) -> Self {
         Self {
             table: ProfileTable::new(db, table),
             accounts: Accounts { cognito },
             verifier,
+            unsubscribe,
         }
     }
 
     /// The handler configured from the environment: `TABLE_NAME`,
-    /// `USER_POOL_ID`, `USER_POOL_CLIENT_ID`, `AWS_REGION`, and on the local
-    /// stack `COGNITO_JWKS_URL`.
+    /// `USER_POOL_ID`, `USER_POOL_CLIENT_ID`, `UNSUBSCRIBE_KEY`, `AWS_REGION`,
+    /// and on the local stack `COGNITO_JWKS_URL`.
     pub async fn from_env() -> Result<Self, SetupError> {
         let table = config::required("TABLE_NAME")?;
         let verifier = TokenVerifier::new(VerifierConfig::from_env()?)?;
+        let unsubscribe = UnsubscribeKey::from_env()?;
         let sdk = config::aws().await;
         Ok(Self::new(
             aws_sdk_dynamodb::Client::new(&sdk),
             table,
             aws_sdk_cognitoidentityprovider::Client::new(&sdk),
             verifier,
+            unsubscribe,
         ))
     }
 
@@ -165,6 +195,7 @@ impl ProfileApi {
         let route = match segments.as_slice() {
             ["profile"] => Route::Profile,
             ["profile", "email", "confirm"] => Route::ConfirmEmail,
+            ["unsubscribe"] => Route::Unsubscribe,
             _ => {
                 return Err(ApiError::not_found(
                     "Такого адреса нет в разделе «Профиль».",
@@ -175,8 +206,61 @@ impl ProfileApi {
             (Route::Profile, &Method::GET) => self.read(request).await,
             (Route::Profile, &Method::PUT) => self.update(request).await,
             (Route::ConfirmEmail, &Method::POST) => self.confirm_email(request).await,
+            (Route::Unsubscribe, &Method::POST) => self.unsubscribe(request).await,
             _ => Err(ApiError::method_not_allowed()),
         }
+    }
+
+    /// `POST /unsubscribe?token=…`: turns off the switch the token names.
+    /// The body is not read: RFC 8058 lets mail programs send
+    /// `List-Unsubscribe=One-Click` form-encoded or as `multipart/form-data`,
+    /// and only the signed token decides. A token that fails its check is a
+    /// 400 and changes nothing.
+    async fn unsubscribe(&self, request: &Request) -> ApiResult {
+        let query = Query::parse(request, &["token"])?;
+        let token = query.get("token").ok_or_else(missing_token)?;
+        let asked = self.unsubscribe.verify(&token)?;
+
+        self.switch_off(&asked.customer_id, asked.kind).await?;
+
+        tracing::info!(switch = asked.kind.as_str(), "e-mails turned off by a one-click link");
+        json(
+            StatusCode::OK,
+            &UnsubscribeAnswer {
+                unsubscribed: asked.kind.as_str(),
+            },
+        )
+    }
+
+    /// Turns e-mails of `kind` off in the profile of `user_id`, re-reading
+    /// it after each concurrent save that landed first. A customer without a
+    /// profile item gets no e-mails (see the notifier), so there is nothing
+    /// to turn off.
+    async fn switch_off(&self, user_id: &str, kind: NotificationKind) -> Result<(), ApiError> {
+        for _ in 0..RECORD_ATTEMPTS {
+            let Some(current) = self.table.get(user_id).await? else {
+                return Ok(());
+            };
+            let notifications = current.profile.notifications;
+            if !notifications.allows(kind) {
+                return Ok(());
+            }
+            let next = Profile {
+                notifications: notifications.without(kind),
+                ..current.profile.clone()
+            };
+            if self
+                .table
+                .replace(&current, &next, EmailRequestMark::Keep)
+                .await?
+                .is_some()
+            {
+                return Ok(());
+            }
+        }
+        Err(ApiError::unavailable(
+            "the profile kept changing while a switch was turned off",
+        ))
     }
 
     /// `GET /profile`.
@@ -489,6 +573,19 @@ impl Accounts {
     }
 }
 
+fn missing_token() -> ApiError {
+    let mut problem = ApiError::bad_request(
+        "invalid_unsubscribe_token",
+        "В ссылке для отказа от писем нет параметра «token».",
+    );
+    problem.errors.push(crate::FieldError::new(
+        "token",
+        "required",
+        "В ссылке для отказа от писем нет параметра «token».",
+    ));
+    problem
+}
+
 fn email_change_in_progress() -> ApiError {
     ApiError::new(
         StatusCode::CONFLICT,
@@ -594,7 +691,7 @@ mod tests {
                 "email": "ivan@example.ru",
                 "pending_email": null,
                 "phone": "+79001234567",
-                "notifications": {"status_emails": true},
+                "notifications": {"status_emails": true, "message_emails": true},
                 "updated_at": "2025-01-02T00:00:00Z",
             })
         );
@@ -616,11 +713,7 @@ mod tests {
         let form: ProfileForm = json_body(&put).expect("the fixture's body is a profile form");
         let update = form.parse().expect("the fixture's form is valid");
         assert_eq!(update.phone.as_str(), "+79001234567");
-        assert_eq!(
-            update.notifications,
-            Some(Notifications {
-                status_emails: false
-            })
-        );
+        let notifications = update.notifications.expect("the fixture sets a switch");
+        assert!(!notifications.status_emails);
     }
 }

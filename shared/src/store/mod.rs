@@ -2,7 +2,9 @@
 //! prefixes of their keys (see the table design in README.md).
 
 pub mod catalog;
-#[cfg(any(feature = "orders-api", feature = "backoffice-api"))]
+#[cfg(feature = "notifier")]
+pub mod notices;
+#[cfg(any(feature = "orders-api", feature = "backoffice-api", feature = "notifier"))]
 pub mod orders;
 pub mod profile;
 

@@ -10,7 +10,7 @@
 //! | `email` | S | confirmed address: the login, and where status e-mails go |
 //! | `pending_email` | S, absent when none | new address waiting for its code |
 //! | `phone` | S | `+7XXXXXXXXXX` |
-//! | `notifications` | M `{ status_emails: BOOL }` | read by the notifier (R9.2) |
+//! | `notifications` | M `{ status_emails: BOOL, message_emails: BOOL }` | read by the notifier (R9.2); `message_emails` absent on older items means on |
 //! | `email_request_started_at` | S, absent when none | RFC 3339: when the user pool was asked to take `pending_email`, until its answer is recorded |
 //! | `version` | N | 1 on creation, +1 on every write |
 //! | `created_at`, `updated_at` | S | RFC 3339, UTC |
@@ -127,6 +127,13 @@ struct ProfileItem {
 #[derive(Serialize, Deserialize)]
 struct NotificationsItem {
     status_emails: bool,
+    /// Absent on items written before the switch existed: on by default.
+    #[serde(default = "switched_on")]
+    message_emails: bool,
+}
+
+fn switched_on() -> bool {
+    true
 }
 
 impl ProfileItem {
@@ -144,6 +151,7 @@ impl ProfileItem {
             phone: profile.phone.clone(),
             notifications: NotificationsItem {
                 status_emails: profile.notifications.status_emails,
+                message_emails: profile.notifications.message_emails,
             },
             email_request_started_at: stored.email_request_started_at.clone(),
             version: stored.version,
@@ -164,6 +172,7 @@ impl ProfileItem {
                 phone: self.phone,
                 notifications: Notifications {
                     status_emails: self.notifications.status_emails,
+                    message_emails: self.notifications.message_emails,
                 },
             },
             email_request_started_at: self.email_request_started_at,
@@ -331,6 +340,7 @@ mod tests {
                 phone: "+79001234567".into(),
                 notifications: Notifications {
                     status_emails: false,
+                    message_emails: true,
                 },
             },
             email_request_started_at: Some("2025-01-02T00:00:00Z".into()),
@@ -354,6 +364,7 @@ mod tests {
             panic!("notifications is a map");
         };
         assert_eq!(notifications["status_emails"], AttributeValue::Bool(false));
+        assert_eq!(notifications["message_emails"], AttributeValue::Bool(true));
         let back: ProfileItem = serde_dynamo::from_item(item).unwrap();
         assert_eq!(back.into_stored(), stored());
     }
@@ -368,6 +379,25 @@ mod tests {
         assert!(!item.contains_key("email_request_started_at"));
         let back: ProfileItem = serde_dynamo::from_item(item).unwrap();
         assert_eq!(back.into_stored(), plain);
+    }
+
+    #[test]
+    fn an_item_written_before_the_message_switch_has_it_on() {
+        let mut item = serde_dynamo::to_item::<_, HashMap<String, AttributeValue>>(
+            ProfileItem::new(&stored()),
+        )
+        .unwrap();
+        item.insert(
+            "notifications".into(),
+            AttributeValue::M(HashMap::from([(
+                "status_emails".to_string(),
+                AttributeValue::Bool(false),
+            )])),
+        );
+        let back: ProfileItem = serde_dynamo::from_item(item).unwrap();
+        let notifications = back.into_stored().profile.notifications;
+        assert!(!notifications.status_emails);
+        assert!(notifications.message_emails);
     }
 
     #[test]

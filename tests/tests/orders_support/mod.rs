@@ -111,6 +111,7 @@ pub async fn world() -> World {
         stack.table.clone(),
         stack.cognito(),
         verifier(&stack),
+        cabinet_tests::unsubscribe_key(),
     );
     World {
         stack,
