@@ -23,7 +23,11 @@ pub mod identity;
 #[cfg(feature = "notifier")]
 pub mod notify;
 // Signed cursors of the order lists.
-#[cfg(any(feature = "orders-api", feature = "backoffice-api", feature = "notifier"))]
+#[cfg(any(
+    feature = "orders-api",
+    feature = "backoffice-api",
+    feature = "notifier"
+))]
 pub mod paging;
 #[cfg(feature = "dynamodb")]
 pub mod store;

@@ -177,7 +177,11 @@ mod tests {
                 issued_at: 1_700_000_000,
             }
         );
-        assert!(token.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)));
+        assert!(
+            token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        );
     }
 
     #[test]

@@ -116,8 +116,13 @@ impl Mailroom {
     async fn submit(&self, service: &str, subject: &str) -> String {
         let mut body = form(service, PROVIDER);
         body["subject"] = json!(subject);
-        let answer = submit_with(&self.world, &self.customer, &format!("k-{}", unique()), &body)
-            .await;
+        let answer = submit_with(
+            &self.world,
+            &self.customer,
+            &format!("k-{}", unique()),
+            &body,
+        )
+        .await;
         assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
         number_of(&answer.body)
     }
@@ -212,11 +217,16 @@ async fn mails_to(stack: &Stack, address: &str) -> Vec<Mail> {
 }
 
 fn parse_mail(raw: &str) -> Mail {
-    let (head, body) = raw.split_once("\r\n\r\n").expect("headers end in a blank line");
+    let (head, body) = raw
+        .split_once("\r\n\r\n")
+        .expect("headers end in a blank line");
     let mut headers: Vec<(String, String)> = Vec::new();
     for line in head.split("\r\n") {
         if line.starts_with(' ') || line.starts_with('\t') {
-            headers.last_mut().expect("a continuation follows a header").1 += line;
+            headers
+                .last_mut()
+                .expect("a continuation follows a header")
+                .1 += line;
         } else {
             let (name, value) = line.split_once(':').expect("a header has a colon");
             headers.push((name.to_string(), value.trim_start().to_string()));
@@ -292,10 +302,20 @@ async fn every_transition_of_the_journey_is_emailed() {
 
     let done = room.submit(SERVICE, "Карнет АТА для выставки").await;
     room.take(&done).await;
-    room.executor_says(&done, "Ответ о сроках", "Карнет будет готов к указанной вами дате.")
-        .await;
+    room.executor_says(
+        &done,
+        "Ответ о сроках",
+        "Карнет будет готов к указанной вами дате.",
+    )
+    .await;
     let path = format!("/orders/{done}/messages");
-    let answer = post_as(&room.world.orders, &room.customer, &path, message("Спасибо за ответ")).await;
+    let answer = post_as(
+        &room.world.orders,
+        &room.customer,
+        &path,
+        message("Спасибо за ответ"),
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
     let path = format!("/executor/orders/{done}/complete");
     let answer = post_empty_as(&room.world.backoffice, &room.executor, &path).await;
@@ -337,12 +357,20 @@ async fn every_transition_of_the_journey_is_emailed() {
     }
 
     let taken = &service[1];
-    assert!(taken.text.contains("Исполнитель: Сидоров Пётр"), "{}", taken.text);
+    assert!(
+        taken.text.contains("Исполнитель: Сидоров Пётр"),
+        "{}",
+        taken.text
+    );
     assert!(taken.text.contains(&format!("{PORTAL}/orders/{done}")));
     assert!(taken.text.contains("Организация: "));
     assert!(taken.text.contains("Услуга: "));
     let reply = &service[2];
-    assert!(reply.text.contains("Карнет будет готов к указанной вами дате."));
+    assert!(
+        reply
+            .text
+            .contains("Карнет будет готов к указанной вами дате.")
+    );
     assert!(service[7].text.contains("Причина: Не хватает документов"));
     for mail in &service {
         assert_eq!(mail.header("To"), Some(room.customer.email.as_str()));
@@ -350,7 +378,10 @@ async fn every_transition_of_the_journey_is_emailed() {
             mail.header("List-Unsubscribe-Post"),
             Some("List-Unsubscribe=One-Click")
         );
-        assert!(mail.unsubscribe_url().starts_with(&format!("{API}/unsubscribe?token=")));
+        assert!(
+            mail.unsubscribe_url()
+                .starts_with(&format!("{API}/unsubscribe?token="))
+        );
     }
 }
 
@@ -359,8 +390,12 @@ async fn each_record_delivered_three_times_gives_one_email() {
     let mut room = mailroom().await;
     let number = room.submit(SERVICE, "Карнет АТА для выставки").await;
     room.take(&number).await;
-    room.executor_says(&number, "Ответ по заявке", "Документы получены, приступаем к работе.")
-        .await;
+    room.executor_says(
+        &number,
+        "Ответ по заявке",
+        "Документы получены, приступаем к работе.",
+    )
+    .await;
 
     let (response, batch) = room.deliver_new().await;
     assert_eq!(response, no_failures());
@@ -383,7 +418,12 @@ async fn each_record_delivered_three_times_gives_one_email() {
         assert_eq!(response, no_failures());
     }
 
-    assert_eq!(room.mails().await.len(), 3, "{:#?}", subjects(&room.mails().await));
+    assert_eq!(
+        room.mails().await.len(),
+        3,
+        "{:#?}",
+        subjects(&room.mails().await)
+    );
 }
 
 #[tokio::test]
@@ -413,15 +453,23 @@ async fn customers_who_turned_emails_off_get_none() {
     room.set_switches(false, false).await;
     let number = room.submit(SERVICE, "Карнет АТА для выставки").await;
     room.take(&number).await;
-    room.executor_says(&number, "Ответ по заявке", "Документы получены, приступаем к работе.")
-        .await;
+    room.executor_says(
+        &number,
+        "Ответ по заявке",
+        "Документы получены, приступаем к работе.",
+    )
+    .await;
     assert_eq!(room.deliver_new().await.0, no_failures());
     assert_eq!(room.mails().await.len(), 0);
 
     // Status e-mails on, message e-mails still off.
     room.set_switches(true, false).await;
-    room.executor_says(&number, "Ещё один ответ", "Осталось дождаться подписи руководителя.")
-        .await;
+    room.executor_says(
+        &number,
+        "Ещё один ответ",
+        "Осталось дождаться подписи руководителя.",
+    )
+    .await;
     let path = format!("/executor/orders/{number}/complete");
     let answer = post_empty_as(&room.world.backoffice, &room.executor, &path).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
@@ -432,8 +480,12 @@ async fn customers_who_turned_emails_off_get_none() {
 
     // Message e-mails on again.
     room.set_switches(true, true).await;
-    room.executor_says(&number, "Итог по заявке", "Оригиналы можно забрать в офисе палаты.")
-        .await;
+    room.executor_says(
+        &number,
+        "Итог по заявке",
+        "Оригиналы можно забрать в офисе палаты.",
+    )
+    .await;
     assert_eq!(room.deliver_new().await.0, no_failures());
     let got = subjects(&room.mails().await);
     assert_eq!(got.len(), 2, "{got:#?}");
@@ -452,7 +504,10 @@ fn one_click(url: &str) -> lambda_http::Request {
 }
 
 async fn switches(room: &Mailroom) -> Value {
-    get_as(&room.world.profile, &room.customer, "/profile").await.body["notifications"].clone()
+    get_as(&room.world.profile, &room.customer, "/profile")
+        .await
+        .body["notifications"]
+        .clone()
 }
 
 #[tokio::test]
@@ -474,13 +529,20 @@ async fn the_unsubscribe_link_turns_emails_off_and_a_tampered_one_does_not() {
         .dynamodb()
         .get_item()
         .table_name(&room.world.stack.table)
-        .key("pk", AttributeValue::S(format!("USER#{}", room.customer.sub)))
+        .key(
+            "pk",
+            AttributeValue::S(format!("USER#{}", room.customer.sub)),
+        )
         .key("sk", AttributeValue::S("PROFILE".into()))
         .send()
         .await
         .expect("the emulator reads the profile")
         .item;
-    for bad in [tampered.as_str(), &format!("{API}/unsubscribe"), &format!("{base}token=junk")] {
+    for bad in [
+        tampered.as_str(),
+        &format!("{API}/unsubscribe"),
+        &format!("{base}token=junk"),
+    ] {
         let (status, body) = read_json(room.world.profile.handle(one_click(bad)).await).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(body["code"], "invalid_unsubscribe_token");
@@ -491,7 +553,10 @@ async fn the_unsubscribe_link_turns_emails_off_and_a_tampered_one_does_not() {
         .dynamodb()
         .get_item()
         .table_name(&room.world.stack.table)
-        .key("pk", AttributeValue::S(format!("USER#{}", room.customer.sub)))
+        .key(
+            "pk",
+            AttributeValue::S(format!("USER#{}", room.customer.sub)),
+        )
         .key("sk", AttributeValue::S("PROFILE".into()))
         .send()
         .await
@@ -535,8 +600,12 @@ async fn a_mixed_batch_sends_the_right_emails_and_reports_only_the_malformed_rec
     assert_eq!(room.mails().await.len(), 1);
 
     room.take(&number).await;
-    room.executor_says(&number, "Ответ по заявке", "Документы получены, приступаем к работе.")
-        .await;
+    room.executor_says(
+        &number,
+        "Ответ по заявке",
+        "Документы получены, приступаем к работе.",
+    )
+    .await;
     let filtered = room.new_records().await;
     let modify = filtered
         .iter()

@@ -4,6 +4,7 @@
 
 pub mod moto;
 pub mod provision;
+pub mod pump;
 pub mod stream;
 pub mod template;
 pub mod tools;

@@ -165,7 +165,8 @@ fn dev(root: &Path) -> Result<()> {
 
     let runtime = tokio::runtime::Runtime::new()?;
     let stack = runtime.block_on(prepare(root, &endpoint))?;
-    let env_file = write_function_env(&local, &endpoint, &stack)?;
+    let template = Template::load(root)?;
+    let env_file = write_function_env(&local, &endpoint, &stack, &template, api_port)?;
 
     eprintln!("==> loading the catalog");
     run(Command::new("cargo")
@@ -196,7 +197,23 @@ fn dev(root: &Path) -> Result<()> {
     }
 
     let mut watch = start_watch(root, api_port, &env_file)?;
-    print_banner(api_port, &endpoint, &stack);
+
+    // The table's stream into the notifier, as the template's trigger does
+    // on AWS; it stops with the runtime.
+    let failures = local.join("notifier-failures.jsonl");
+    let pump = runtime.block_on(async {
+        let sdk = xtask::local_sdk_config(&endpoint).await;
+        xtask::pump::Pump::new(
+            &sdk,
+            &stack.stream_arn,
+            template.stream_trigger()?,
+            api_port,
+            failures.clone(),
+        )
+        .await
+    })?;
+    runtime.spawn(pump.run());
+    print_banner(api_port, &endpoint, &stack, &failures);
 
     let outcome = runtime.block_on(async {
         tokio::select! {
@@ -281,9 +298,15 @@ fn emulator_env(endpoint: &str) -> Vec<(String, String)> {
 }
 
 /// The environment of the functions, as the template gives it on AWS, plus
-/// the emulator's address and the one local difference: where moto serves
-/// the pool's signing keys.
-fn write_function_env(local: &Path, endpoint: &str, stack: &Provisioned) -> Result<PathBuf> {
+/// the emulator's address and the local differences: where moto serves the
+/// pool's signing keys, and the API's local address in unsubscribe links.
+fn write_function_env(
+    local: &Path,
+    endpoint: &str,
+    stack: &Provisioned,
+    template: &Template,
+    api_port: u16,
+) -> Result<PathBuf> {
     let mut lines = emulator_env(endpoint);
     lines.extend(
         [
@@ -295,6 +318,13 @@ fn write_function_env(local: &Path, endpoint: &str, stack: &Provisioned) -> Resu
                 format!("{endpoint}/{}/.well-known/jwks.json", stack.user_pool_id),
             ),
             ("CURSOR_KEY", random_key()?),
+            ("UNSUBSCRIBE_KEY", random_key()?),
+            ("SENDER_EMAIL", stack.sender.clone()),
+            (
+                "PORTAL_BASE_URL",
+                template.parameter("PortalBaseUrl")?.to_string(),
+            ),
+            ("API_BASE_URL", format!("http://127.0.0.1:{api_port}")),
             ("RUST_LOG", "info".to_string()),
         ]
         .map(|(k, v)| (k.to_string(), v)),
@@ -305,8 +335,9 @@ fn write_function_env(local: &Path, endpoint: &str, stack: &Provisioned) -> Resu
     Ok(path)
 }
 
-/// A fresh signing key for the local stack's paging cursors (on AWS it is
-/// the `CursorKey` secret of the template).
+/// A fresh signing key for the local stack's paging cursors and unsubscribe
+/// links (on AWS, the `CursorKey` and `UnsubscribeKey` secrets of the
+/// template).
 fn random_key() -> Result<String> {
     use std::io::Read;
     let mut bytes = [0u8; 32];
@@ -361,7 +392,7 @@ fn stop_group(child: &mut Child) {
     let _ = child.wait();
 }
 
-fn print_banner(api_port: u16, endpoint: &str, stack: &Provisioned) {
+fn print_banner(api_port: u16, endpoint: &str, stack: &Provisioned, failures: &Path) {
     let executors: String = DEMO_EXECUTORS
         .iter()
         .map(|(provider, email, _, _)| {
@@ -374,6 +405,7 @@ The customer cabinet is running.
 
   API              http://127.0.0.1:{api_port}
   AWS emulator     {endpoint}  (sent e-mails: {endpoint}/moto-api/data.json)
+  stream pump      table stream -> notifier (records given up on: {})
   demo customer    {DEMO_EMAIL} / {DEMO_PASSWORD}
 {executors}  table / bucket   {} / {}
   user pool        {} (app client {})
@@ -385,6 +417,10 @@ Try:
 
 Press Ctrl-C to stop everything this command started.
 ",
-        stack.table, stack.bucket, stack.user_pool_id, stack.client_id
+        failures.display(),
+        stack.table,
+        stack.bucket,
+        stack.user_pool_id,
+        stack.client_id
     );
 }

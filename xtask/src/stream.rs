@@ -153,7 +153,10 @@ fn attribute_json(value: &AttributeValue) -> Value {
 /// each pattern is an object whose leaves are lists of accepted values,
 /// strings, numbers, `{"prefix": …}` or `{"exists": …}`).
 pub fn passes(patterns: &[Value], record: &Value) -> bool {
-    patterns.is_empty() || patterns.iter().any(|pattern| matches(pattern, Some(record)))
+    patterns.is_empty()
+        || patterns
+            .iter()
+            .any(|pattern| matches(pattern, Some(record)))
 }
 
 fn matches(pattern: &Value, value: Option<&Value>) -> bool {
@@ -206,9 +209,24 @@ mod tests {
         assert!(passes(&record("INSERT", "ORDER#1", "ORDER", None)));
         assert!(passes(&record("MODIFY", "ORDER#1", "ORDER", None)));
         assert!(!passes(&record("REMOVE", "ORDER#1", "ORDER", None)));
-        assert!(passes(&record("INSERT", "ORDER#1", "HISTORY#a", Some("message"))));
-        assert!(!passes(&record("INSERT", "ORDER#1", "HISTORY#a", Some("file"))));
-        assert!(!passes(&record("MODIFY", "ORDER#1", "HISTORY#a", Some("message"))));
+        assert!(passes(&record(
+            "INSERT",
+            "ORDER#1",
+            "HISTORY#a",
+            Some("message")
+        )));
+        assert!(!passes(&record(
+            "INSERT",
+            "ORDER#1",
+            "HISTORY#a",
+            Some("file")
+        )));
+        assert!(!passes(&record(
+            "MODIFY",
+            "ORDER#1",
+            "HISTORY#a",
+            Some("message")
+        )));
         assert!(!passes(&record("INSERT", "NOTICE#1", "STATUS#a", None)));
         assert!(!passes(&record("MODIFY", "USER#1", "PROFILE", None)));
         assert!(!passes(&record("INSERT", "IDEMPOTENCY#1", "KEY#a", None)));
@@ -220,6 +238,9 @@ mod tests {
         assert!(matches(&pattern, Some(&json!({"a": 1, "b": "pq"}))));
         assert!(!matches(&pattern, Some(&json!({"a": 2, "b": "pq"}))));
         assert!(!matches(&pattern, Some(&json!({"a": "x", "b": "q"}))));
-        assert!(!matches(&pattern, Some(&json!({"a": "x", "b": "p", "c": 0}))));
+        assert!(!matches(
+            &pattern,
+            Some(&json!({"a": "x", "b": "p", "c": 0}))
+        ));
     }
 }

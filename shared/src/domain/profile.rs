@@ -178,9 +178,9 @@ impl Profile {
             email: self.email.clone(),
             pending_email,
             phone: update.phone.as_str().to_string(),
-            notifications: update
-                .notifications
-                .map_or(self.notifications, |change| change.apply(self.notifications)),
+            notifications: update.notifications.map_or(self.notifications, |change| {
+                change.apply(self.notifications)
+            }),
         }
     }
 

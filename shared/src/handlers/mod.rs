@@ -6,10 +6,10 @@ pub mod auth;
 pub mod backoffice;
 #[cfg(feature = "catalog-api")]
 pub mod catalog;
-#[cfg(any(feature = "orders-api", feature = "backoffice-api"))]
-mod order_list;
 #[cfg(feature = "notifier")]
 pub mod notifier;
+#[cfg(any(feature = "orders-api", feature = "backoffice-api"))]
+mod order_list;
 #[cfg(feature = "orders-api")]
 pub mod orders;
 #[cfg(feature = "profile-api")]

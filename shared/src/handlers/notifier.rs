@@ -202,7 +202,11 @@ impl Notifier {
         message_sk: &str,
         message: &Message,
     ) -> Result<Outcome, Failure> {
-        let order = self.orders.get(number).await?.ok_or(Failure::OrderMissing)?;
+        let order = self
+            .orders
+            .get(number)
+            .await?
+            .ok_or(Failure::OrderMissing)?;
         let key = NoticeKey {
             number: number.clone(),
             sk: message_notice_sk(message_sk),

@@ -49,12 +49,12 @@ use time::OffsetDateTime;
 use crate::cognito::{CognitoError, Operation};
 use crate::config::{self, MissingVariable};
 use crate::domain::Email;
+use crate::domain::profile::NotificationKind;
 use crate::domain::profile::{
     AccountAttributes, EmailConfirmationForm, EmailOutcome, Profile, ProfileForm,
 };
 use crate::domain::registration::ConfirmationCode;
 use crate::error::ApiError;
-use crate::domain::profile::NotificationKind;
 use crate::http::{ApiResult, Query, bearer_token, json, json_body, path_segments};
 use crate::identity::{AccessToken, Identity, TokenVerifier, VerifierConfig, VerifierSetupError};
 use crate::runtime::Handler;
@@ -223,7 +223,10 @@ impl ProfileApi {
 
         self.switch_off(&asked.customer_id, asked.kind).await?;
 
-        tracing::info!(switch = asked.kind.as_str(), "e-mails turned off by a one-click link");
+        tracing::info!(
+            switch = asked.kind.as_str(),
+            "e-mails turned off by a one-click link"
+        );
         json(
             StatusCode::OK,
             &UnsubscribeAnswer {

@@ -94,7 +94,15 @@ pub fn status_letter(to: &str, order: &Order, change: &StatusChange, links: &Lin
         rows.push(("Причина", reason.clone()));
     }
     let lead = format!("Статус вашей заявки № {number} изменился: «{status}».");
-    compose(to, subject, &lead, &rows, &links.card(number), links, "статусе заявок")
+    compose(
+        to,
+        subject,
+        &lead,
+        &rows,
+        &links.card(number),
+        links,
+        "статусе заявок",
+    )
 }
 
 /// The letter about `message` an executor wrote on `order`, to `to`.
@@ -115,7 +123,15 @@ pub fn message_letter(to: &str, order: &Order, message: &Message, links: &Links)
     rows.push(("Тема сообщения", message.subject.clone()));
     rows.push(("Сообщение", message.text.clone()));
     let lead = format!("Исполнитель написал вам по заявке № {number}.");
-    compose(to, subject, &lead, &rows, &links.card(number), links, "сообщениях исполнителей")
+    compose(
+        to,
+        subject,
+        &lead,
+        &rows,
+        &links.card(number),
+        links,
+        "сообщениях исполнителей",
+    )
 }
 
 fn compose(
@@ -265,8 +281,9 @@ mod tests {
             idempotency_key: "k".into(),
             service: ServiceRef {
                 id: "force-majeure-domestic".into(),
-                title: "Заключение об обстоятельствах непреодолимой силы по договорам внутри страны"
-                    .into(),
+                title:
+                    "Заключение об обстоятельствах непреодолимой силы по договорам внутри страны"
+                        .into(),
             },
             provider: ProviderRef {
                 id: "chamber-moscow".into(),
@@ -397,8 +414,16 @@ mod tests {
         );
         assert!(!letter.html.contains("<script>"));
         assert!(!letter.html.contains("<b>"));
-        assert!(letter.html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
-        assert!(letter.html.contains("&lt;b&gt;Срочно&lt;/b&gt; &amp; &quot;важно&quot;"));
+        assert!(
+            letter
+                .html
+                .contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+        );
+        assert!(
+            letter
+                .html
+                .contains("&lt;b&gt;Срочно&lt;/b&gt; &amp; &quot;важно&quot;")
+        );
         assert!(letter.text.contains("<b>Срочно</b>"));
         for expected in [
             "261204-7KQ2MX",

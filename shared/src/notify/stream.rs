@@ -162,7 +162,11 @@ pub fn attribute(value: &Value) -> Result<Value, DecodeError> {
             .ok_or_else(|| DecodeError("M is not an object".into()))
             .and_then(attributes)
             .map(Value::Object),
-        "L" => list()?.iter().map(attribute).collect::<Result<_, _>>().map(Value::Array),
+        "L" => list()?
+            .iter()
+            .map(attribute)
+            .collect::<Result<_, _>>()
+            .map(Value::Array),
         "SS" | "BS" => list()?
             .iter()
             .map(|v| {
@@ -295,8 +299,8 @@ fn status_change(record: &StreamRecord) -> Result<Event, DecodeError> {
 
 fn executor_message(record: &StreamRecord, number: OrderNumber) -> Result<Event, DecodeError> {
     let image = new_image(record)?;
-    let kind: KindOnly = serde_json::from_value(image.clone())
-        .map_err(|e| DecodeError(format!("kind: {e}")))?;
+    let kind: KindOnly =
+        serde_json::from_value(image.clone()).map_err(|e| DecodeError(format!("kind: {e}")))?;
     if kind.kind.as_deref() != Some(MESSAGE_KIND) {
         return Ok(Event::Skip("a history item that is not a message"));
     }
@@ -350,7 +354,13 @@ mod tests {
         json!({"M": entry})
     }
 
-    fn record(name: &str, seq: &str, keys: (&str, &str), old: Option<Value>, new: Option<Value>) -> Value {
+    fn record(
+        name: &str,
+        seq: &str,
+        keys: (&str, &str),
+        old: Option<Value>,
+        new: Option<Value>,
+    ) -> Value {
         let mut dynamodb = json!({
             "Keys": {"pk": {"S": keys.0}, "sk": {"S": keys.1}},
             "SequenceNumber": seq,
@@ -383,8 +393,14 @@ mod tests {
             json!({"s": "текст", "n": 42, "f": 1.5, "b": true, "z": null, "l": ["a", 1],
                    "ss": ["x"], "ns": [1, 2], "bin": "AAE="})
         );
-        for bad in [json!({"X": "1"}), json!({"N": "abc"}), json!({"S": 1}), json!({}),
-                    json!({"S": "a", "N": "1"}), json!("S")] {
+        for bad in [
+            json!({"X": "1"}),
+            json!({"N": "abc"}),
+            json!({"S": 1}),
+            json!({}),
+            json!({"S": "a", "N": "1"}),
+            json!("S"),
+        ] {
             assert!(attribute(&bad).is_err(), "{bad}");
         }
     }
@@ -392,8 +408,14 @@ mod tests {
     #[test]
     fn a_new_order_is_a_change_to_submitted() {
         let history = json!({"L": [change(None, "submitted", "2026-12-04T10:00:00.000Z")]});
-        let event = classify_value(record("INSERT", "100", ORDER_KEYS, None,
-            Some(order_image("submitted", history)))).unwrap();
+        let event = classify_value(record(
+            "INSERT",
+            "100",
+            ORDER_KEYS,
+            None,
+            Some(order_image("submitted", history)),
+        ))
+        .unwrap();
         let Event::StatusChanged { order, change } = event else {
             panic!("a status change: {event:?}");
         };
@@ -408,35 +430,76 @@ mod tests {
         let second = change(Some("submitted"), "cancelled", "2026-12-04T11:00:00.000Z");
         let before = order_image("submitted", json!({"L": [first.clone()]}));
         let after = order_image("cancelled", json!({"L": [first, second]}));
-        let event = classify_value(record("MODIFY", "101", ORDER_KEYS,
-            Some(before.clone()), Some(after.clone()))).unwrap();
+        let event = classify_value(record(
+            "MODIFY",
+            "101",
+            ORDER_KEYS,
+            Some(before.clone()),
+            Some(after.clone()),
+        ))
+        .unwrap();
         assert!(matches!(event, Event::StatusChanged { ref change, .. }
             if change.to == OrderStatus::Cancelled && change.at == "2026-12-04T11:00:00.000Z"));
 
-        let rated = classify_value(record("MODIFY", "102", ORDER_KEYS,
-            Some(after.clone()), Some(after.clone()))).unwrap();
+        let rated = classify_value(record(
+            "MODIFY",
+            "102",
+            ORDER_KEYS,
+            Some(after.clone()),
+            Some(after.clone()),
+        ))
+        .unwrap();
         assert!(matches!(rated, Event::Skip(_)));
     }
 
     #[test]
     fn removals_other_items_and_customers_messages_are_skipped() {
         let history = json!({"L": [change(None, "submitted", "2026-12-04T10:00:00.000Z")]});
-        let removed = record("REMOVE", "1", ORDER_KEYS, Some(order_image("submitted", history)), None);
+        let removed = record(
+            "REMOVE",
+            "1",
+            ORDER_KEYS,
+            Some(order_image("submitted", history)),
+            None,
+        );
         assert!(matches!(classify_value(removed), Ok(Event::Skip(_))));
-        let profile = record("MODIFY", "2", ("USER#sub-1", "PROFILE"), Some(json!({})), Some(json!({})));
+        let profile = record(
+            "MODIFY",
+            "2",
+            ("USER#sub-1", "PROFILE"),
+            Some(json!({})),
+            Some(json!({})),
+        );
         assert!(matches!(classify_value(profile), Ok(Event::Skip(_))));
-        let ttl = record("REMOVE", "3", ("IDEMPOTENCY#sub-1", "KEY#k"), Some(json!({})), None);
+        let ttl = record(
+            "REMOVE",
+            "3",
+            ("IDEMPOTENCY#sub-1", "KEY#k"),
+            Some(json!({})),
+            None,
+        );
         assert!(matches!(classify_value(ttl), Ok(Event::Skip(_))));
-        let notice = record("INSERT", "4", ("ORDER#261204-7KQ2MX", "NOTICE#x"), None, Some(json!({})));
+        let notice = record(
+            "INSERT",
+            "4",
+            ("ORDER#261204-7KQ2MX", "NOTICE#x"),
+            None,
+            Some(json!({})),
+        );
         assert!(matches!(classify_value(notice), Ok(Event::Skip(_))));
 
-        let message = |role: &str| json!({
-            "pk": {"S": "ORDER#261204-7KQ2MX"}, "sk": {"S": "HISTORY#2026-12-04T12:00:00.000Z#0000abcd"},
-            "kind": {"S": "message"}, "at": {"S": "2026-12-04T12:00:00.000Z"},
-            "author": {"M": {"role": {"S": role}, "id": {"S": "sub-9"}, "name": {"S": "Пётр Сидоров"}}},
-            "subject": {"S": "Ответ"}, "text": {"S": "Готово"},
-        });
-        let keys = ("ORDER#261204-7KQ2MX", "HISTORY#2026-12-04T12:00:00.000Z#0000abcd");
+        let message = |role: &str| {
+            json!({
+                "pk": {"S": "ORDER#261204-7KQ2MX"}, "sk": {"S": "HISTORY#2026-12-04T12:00:00.000Z#0000abcd"},
+                "kind": {"S": "message"}, "at": {"S": "2026-12-04T12:00:00.000Z"},
+                "author": {"M": {"role": {"S": role}, "id": {"S": "sub-9"}, "name": {"S": "Пётр Сидоров"}}},
+                "subject": {"S": "Ответ"}, "text": {"S": "Готово"},
+            })
+        };
+        let keys = (
+            "ORDER#261204-7KQ2MX",
+            "HISTORY#2026-12-04T12:00:00.000Z#0000abcd",
+        );
         let own = record("INSERT", "5", keys, None, Some(message("customer")));
         assert!(matches!(classify_value(own), Ok(Event::Skip(_))));
         let reply = record("INSERT", "6", keys, None, Some(message("executor")));
@@ -446,10 +509,21 @@ mod tests {
 
     #[test]
     fn an_order_that_does_not_read_is_an_error_not_a_skip() {
-        let broken = record("MODIFY", "7", ORDER_KEYS, Some(json!({"status": {"S": "submitted"}})),
-            Some(json!({"status": {"S": "done"}})));
+        let broken = record(
+            "MODIFY",
+            "7",
+            ORDER_KEYS,
+            Some(json!({"status": {"S": "submitted"}})),
+            Some(json!({"status": {"S": "done"}})),
+        );
         assert!(classify_value(broken).is_err());
-        let unknown = record("INSERT", "8", ORDER_KEYS, None, Some(json!({"status": {"S": "lost"}})));
+        let unknown = record(
+            "INSERT",
+            "8",
+            ORDER_KEYS,
+            None,
+            Some(json!({"status": {"S": "lost"}})),
+        );
         assert!(classify_value(unknown).is_err());
     }
 

@@ -4,7 +4,11 @@
 pub mod catalog;
 #[cfg(feature = "notifier")]
 pub mod notices;
-#[cfg(any(feature = "orders-api", feature = "backoffice-api", feature = "notifier"))]
+#[cfg(any(
+    feature = "orders-api",
+    feature = "backoffice-api",
+    feature = "notifier"
+))]
 pub mod orders;
 pub mod profile;
 
