@@ -528,6 +528,23 @@ mod tests {
     }
 
     #[test]
+    fn the_event_fixture_is_a_submission_a_take_and_an_executors_reply() {
+        let event: Value =
+            serde_json::from_str(include_str!("../../../events/notifier-stream.json"))
+                .expect("events/notifier-stream.json is JSON");
+        let events: Vec<Event> = decode_event(&event)
+            .into_iter()
+            .map(|entry| classify(&entry.record.unwrap()).unwrap())
+            .collect();
+        assert!(matches!(&events[0], Event::StatusChanged { change, .. }
+            if change.to == OrderStatus::Submitted));
+        assert!(matches!(&events[1], Event::StatusChanged { order, change }
+            if change.to == OrderStatus::InProgress && order.executor.is_some()));
+        assert!(matches!(&events[2], Event::ExecutorMessage { number, .. }
+            if number.as_str() == "261204-7KQ2MX"));
+    }
+
+    #[test]
     fn an_event_keeps_the_sequence_number_of_a_record_it_cannot_read() {
         let event = json!({"Records": [
             record("INSERT", "10", ORDER_KEYS, None, None),
