@@ -744,3 +744,44 @@ async fn an_email_ses_refuses_is_reported_and_sent_on_the_retry() {
     assert_eq!(deliver(&room.notifier, &batch).await, no_failures());
     assert_eq!(room.mails().await.len(), 1);
 }
+
+#[tokio::test]
+async fn the_link_of_a_message_email_turns_off_only_message_emails() {
+    use cabinet::runtime::Handler;
+    let mut room = mailroom().await;
+    let number = room.submit(SERVICE, "Карнет АТА для выставки").await;
+    room.take(&number).await;
+    room.executor_says(
+        &number,
+        "Ответ по заявке",
+        "Документы получены, приступаем к работе.",
+    )
+    .await;
+    assert_eq!(room.deliver_new().await.0, no_failures());
+    let mails = room.mails().await;
+    assert_eq!(mails.len(), 3);
+    let url = mails[2].unsubscribe_url();
+    assert_ne!(url, mails[0].unsubscribe_url());
+
+    let (status, body) = read_json(room.world.profile.handle(one_click(&url)).await).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, json!({"unsubscribed": "message_emails"}));
+    assert_eq!(
+        switches(&room).await,
+        json!({"status_emails": true, "message_emails": false})
+    );
+
+    room.executor_says(
+        &number,
+        "Ещё один ответ",
+        "Осталось дождаться подписи руководителя.",
+    )
+    .await;
+    let path = format!("/executor/orders/{number}/complete");
+    let answer = post_empty_as(&room.world.backoffice, &room.executor, &path).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(room.deliver_new().await.0, no_failures());
+    let got = subjects(&room.mails().await);
+    assert_eq!(got.len(), 4, "{got:#?}");
+    assert!(got[3].contains("«Выполнена»"), "{got:#?}");
+}

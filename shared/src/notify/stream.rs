@@ -255,6 +255,18 @@ pub fn classify(record: &StreamRecord) -> Result<Event, DecodeError> {
     Ok(Event::Skip("neither an order nor a new history item"))
 }
 
+/// `image` read as `T`. The error names the attribute that did not read,
+/// never its value: serde's own messages may quote stored text, which
+/// holds personal data, and this error goes to the log.
+fn read<T: serde::de::DeserializeOwned>(image: &Value, what: &str) -> Result<T, DecodeError> {
+    serde_path_to_error::deserialize(image.clone()).map_err(|error| {
+        DecodeError(format!(
+            "{what}: attribute `{}` does not read",
+            error.path()
+        ))
+    })
+}
+
 fn new_image(record: &StreamRecord) -> Result<&Value, DecodeError> {
     record
         .new_image
@@ -264,8 +276,7 @@ fn new_image(record: &StreamRecord) -> Result<&Value, DecodeError> {
 
 fn status_change(record: &StreamRecord) -> Result<Event, DecodeError> {
     let image = new_image(record)?;
-    let now: StatusOnly = serde_json::from_value(image.clone())
-        .map_err(|e| DecodeError(format!("new status: {e}")))?;
+    let now: StatusOnly = read(image, "new status")?;
     match record.event_name {
         EventName::Insert if now.status != OrderStatus::Submitted => {
             return Err(DecodeError("a new order that is not submitted".into()));
@@ -275,16 +286,14 @@ fn status_change(record: &StreamRecord) -> Result<Event, DecodeError> {
                 .old_image
                 .as_ref()
                 .ok_or_else(|| DecodeError("no old image".into()))?;
-            let before: StatusOnly = serde_json::from_value(old.clone())
-                .map_err(|e| DecodeError(format!("old status: {e}")))?;
+            let before: StatusOnly = read(old, "old status")?;
             if before.status == now.status {
                 return Ok(Event::Skip("the status did not change"));
             }
         }
         _ => {}
     }
-    let order: Order =
-        serde_json::from_value(image.clone()).map_err(|e| DecodeError(format!("order: {e}")))?;
+    let order: Order = read(image, "order")?;
     let change = order
         .status_history
         .last()
@@ -299,13 +308,11 @@ fn status_change(record: &StreamRecord) -> Result<Event, DecodeError> {
 
 fn executor_message(record: &StreamRecord, number: OrderNumber) -> Result<Event, DecodeError> {
     let image = new_image(record)?;
-    let kind: KindOnly =
-        serde_json::from_value(image.clone()).map_err(|e| DecodeError(format!("kind: {e}")))?;
+    let kind: KindOnly = read(image, "kind")?;
     if kind.kind.as_deref() != Some(MESSAGE_KIND) {
         return Ok(Event::Skip("a history item that is not a message"));
     }
-    let message: Message =
-        serde_json::from_value(image.clone()).map_err(|e| DecodeError(format!("message: {e}")))?;
+    let message: Message = read(image, "message")?;
     if message.author.role != Role::Executor {
         return Ok(Event::Skip("the customer's own message"));
     }
@@ -542,6 +549,17 @@ mod tests {
             if change.to == OrderStatus::InProgress && order.executor.is_some()));
         assert!(matches!(&events[2], Event::ExecutorMessage { number, .. }
             if number.as_str() == "261204-7KQ2MX"));
+    }
+
+    #[test]
+    fn an_error_names_the_attribute_but_not_its_value() {
+        let history = json!({"L": [change(None, "submitted", "2026-12-04T10:00:00.000Z")]});
+        let mut image = order_image("submitted", history);
+        image["form"]["M"]["contact"]["M"]["email"] = json!({"N": "79001234567"});
+        let error =
+            classify_value(record("INSERT", "9", ORDER_KEYS, None, Some(image))).unwrap_err();
+        assert!(error.0.contains("form.contact.email"), "{error}");
+        assert!(!error.0.contains("79001234567"), "{error}");
     }
 
     #[test]
