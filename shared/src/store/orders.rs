@@ -46,7 +46,10 @@ use std::time::Duration;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::AsyncSleep;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -312,6 +315,40 @@ fn to_value<T: Serialize>(value: &T) -> Result<AttributeValue, StoreError> {
 
 fn from_item<T: for<'de> Deserialize<'de>>(item: Item, what: &str) -> Result<T, StoreError> {
     serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(format!("{what}: {e}")))
+}
+
+/// The cancellation reason of a transaction item whose condition failed.
+const CONDITION_FAILED: &str = "ConditionalCheckFailed";
+
+/// Whether the order `item` already holds `change` in its history: the same
+/// moment, actor and target status.
+fn history_holds(item: &Item, change: &StatusChange) -> bool {
+    let text = |entry: &Item, name: &str| entry.get(name).and_then(|v| v.as_s().ok()).cloned();
+    let Some(Ok(history)) = item.get("status_history").map(AttributeValue::as_l) else {
+        return false;
+    };
+    history
+        .iter()
+        .filter_map(|entry| entry.as_m().ok())
+        .any(|entry| {
+            let actor = entry
+                .get("actor")
+                .and_then(|a| a.as_m().ok())
+                .and_then(|a| text(a, "id"));
+            text(entry, "at").as_deref() == Some(change.at.as_str())
+                && text(entry, "to").as_deref() == Some(change.to.as_str())
+                && actor.as_deref() == Some(change.actor.id.as_str())
+        })
+}
+
+/// Whether the order `item` already holds `rating`: the same moment and score.
+fn rating_holds(item: &Item, rating: &Rating) -> bool {
+    let Some(Ok(held)) = item.get("rating").map(AttributeValue::as_m) else {
+        return false;
+    };
+    let at = held.get("rated_at").and_then(|v| v.as_s().ok());
+    let score = held.get("score").and_then(|v| v.as_n().ok());
+    at == Some(&rating.rated_at) && score == Some(&rating.score.to_string())
 }
 
 fn is_condition_failure<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
@@ -746,7 +783,8 @@ impl OrdersTable {
         }
         let expression = format!("SET {}", set.join(", "));
         let condition = "#status = :from AND #owner = :owner";
-        self.conditional_update(number, &expression, condition, &names, values)
+        let applied = |item: &Item| history_holds(item, change);
+        self.conditional_update(number, &expression, condition, &names, values, &applied)
             .await
     }
 
@@ -771,12 +809,14 @@ impl OrdersTable {
             (":done", s(OrderStatus::Done.as_str())),
             (":owner", s(customer.partition())),
         ];
+        let applied = |item: &Item| rating_holds(item, rating);
         self.conditional_update(
             number,
             "SET #rating = :rating, #updated_at = :at",
             "#owner = :owner AND #status = :done AND attribute_not_exists(#rating)",
             &names,
             values,
+            &applied,
         )
         .await
     }
@@ -784,6 +824,11 @@ impl OrdersTable {
     /// One conditional `UpdateItem` of order `number`; `false` when the
     /// condition does not hold. Retried when DynamoDB refuses it for a
     /// transaction in flight on the same order (a message being written).
+    ///
+    /// When the SDK resends a write whose first answer was lost (a timeout
+    /// after DynamoDB applied it), the resent write fails its condition
+    /// against its own result; `applied` recognises that result in the item
+    /// DynamoDB returns with the failure, and the write counts as done.
     async fn conditional_update(
         &self,
         number: &OrderNumber,
@@ -791,6 +836,7 @@ impl OrdersTable {
         condition: &str,
         names: &[(&str, &str)],
         values: Vec<(&str, AttributeValue)>,
+        applied: &(dyn Fn(&Item) -> bool + Sync),
     ) -> Result<bool, StoreError> {
         let names: HashMap<String, String> = names
             .iter()
@@ -813,11 +859,20 @@ impl OrdersTable {
                 .condition_expression(condition)
                 .set_expression_attribute_names(Some(names.clone()))
                 .set_expression_attribute_values(Some(values.clone()))
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                )
                 .send()
                 .await;
             match result {
                 Ok(_) => return Ok(true),
-                Err(error) if is_condition_failure(&error) => return Ok(false),
+                Err(error) if is_condition_failure(&error) => {
+                    let current = error.as_service_error().and_then(|e| match e {
+                        UpdateItemError::ConditionalCheckFailedException(failed) => failed.item(),
+                        _ => None,
+                    });
+                    return Ok(current.is_some_and(applied));
+                }
                 Err(error) if is_transaction_conflict(&error) && attempt < CONFLICT_ATTEMPTS => {
                     self.back_off(attempt).await;
                 }
@@ -897,6 +952,7 @@ impl OrdersTable {
                 Cancellation::of(&reasons)
             };
             match outcome {
+                Cancellation::AlreadyWritten => return Ok(true),
                 Cancellation::ConditionFailed => return Ok(false),
                 Cancellation::Conflict if attempt < CONFLICT_ATTEMPTS => {
                     self.back_off(attempt).await;
@@ -933,6 +989,9 @@ fn newest_history(mut entries: Vec<Item>, limit: usize) -> (Vec<Item>, bool) {
 /// What the cancellation reasons of a refused transaction come to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cancellation {
+    /// The message is already in the table: this request's own, written by
+    /// an attempt whose answer was lost.
+    AlreadyWritten,
     /// A condition of the transaction does not hold: an answer, not a fault.
     ConditionFailed,
     /// Another transaction was in flight on one of its items: transient.
@@ -946,8 +1005,18 @@ impl Cancellation {
     /// `TransactionCanceledException`, one per item of the transaction
     /// (`None` for the items that were fine). A failed condition decides,
     /// whatever else happened: retrying cannot make it hold.
+    ///
+    /// The message's key is new to each request (its time and a random
+    /// suffix), so when the order passed its check and only the `Put` found
+    /// its key taken, the item is this request's own: an attempt whose
+    /// answer was lost wrote it, and the SDK resent the request.
     fn of(reasons: &[String]) -> Self {
-        if reasons.iter().any(|code| code == "ConditionalCheckFailed") {
+        if let [check, put] = reasons
+            && check != CONDITION_FAILED
+            && put == CONDITION_FAILED
+        {
+            Self::AlreadyWritten
+        } else if reasons.iter().any(|code| code == CONDITION_FAILED) {
             Self::ConditionFailed
         } else if reasons.iter().any(|code| code == "TransactionConflict") {
             Self::Conflict
@@ -1097,6 +1166,10 @@ mod tests {
         assert_eq!(
             Cancellation::of(&codes(&["None", "TransactionConflict"])),
             Cancellation::Conflict
+        );
+        assert_eq!(
+            Cancellation::of(&codes(&["None", "ConditionalCheckFailed"])),
+            Cancellation::AlreadyWritten
         );
         assert_eq!(
             Cancellation::of(&codes(&["None", "ValidationError"])),
