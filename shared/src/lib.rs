@@ -17,6 +17,8 @@ pub mod cognito;
 // Executor accounts need the group names of `identity`.
 #[cfg(all(feature = "cognito", feature = "jwt"))]
 pub mod cognito_admin;
+#[cfg(feature = "s3")]
+pub mod files;
 #[cfg(feature = "jwt")]
 pub mod identity;
 // Decoding of stream records and the e-mails of the notifier.
@@ -29,6 +31,9 @@ pub mod notify;
     feature = "notifier"
 ))]
 pub mod paging;
+// SigV4 POST policies of browser uploads.
+#[cfg(feature = "s3")]
+pub mod post_policy;
 #[cfg(feature = "dynamodb")]
 pub mod store;
 // One-click unsubscribe tokens: issued by the notifier, honoured by profile.

@@ -2,6 +2,7 @@
 //! types exists, it is valid.
 
 pub mod email;
+pub mod file;
 pub mod order;
 pub mod order_form;
 pub mod order_view;
