@@ -12,7 +12,7 @@ use std::fmt;
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::order::Actor;
+use super::order::{Actor, OrderStatus};
 use crate::error::{ApiError, FieldError};
 
 /// Largest document of an order, in bytes: 20 MiB.
@@ -21,6 +21,8 @@ pub const DOCUMENT_MAX_BYTES: u64 = 20 * 1024 * 1024;
 pub const PHOTO_MAX_BYTES: u64 = 5 * 1024 * 1024;
 /// Files an order holds at most, documents of the submission included.
 pub const MAX_FILES_PER_ORDER: usize = 20;
+/// Documents sent with a new order at most; more are attached on its card.
+pub const MAX_DOCUMENTS_PER_SUBMISSION: usize = 10;
 /// Longest file name kept, in characters.
 pub const NAME_MAX_CHARS: usize = 300;
 /// How long an upload slot accepts its upload, in seconds.
@@ -448,6 +450,45 @@ pub fn upload_not_found() -> ApiError {
         "upload_not_found",
         "Загруженный файл не найден: загрузите его заново (ссылка для загрузки действует 15 минут).",
     )
+}
+
+/// 409: the order no longer takes files: cancelled or rejected.
+pub fn files_closed(status: OrderStatus) -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "order_closed",
+        format!(
+            "Заявка в статусе «{}»: файлы к ней больше не прикладываются.",
+            status.title()
+        ),
+    )
+}
+
+/// The body of a confirmation: `{upload_id}`.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmForm {
+    /// The `upload_id` of the slot the file was uploaded with.
+    pub upload_id: Option<String>,
+}
+
+impl ConfirmForm {
+    /// The upload id, or a 422 naming `upload_id`.
+    pub fn parse(self) -> Result<UploadId, ApiError> {
+        match self.upload_id.as_deref().map(UploadId::parse) {
+            Some(Some(id)) => Ok(id),
+            Some(None) => Err(ApiError::validation(vec![FieldError::new(
+                "upload_id",
+                "invalid_upload_id",
+                "«Номер загрузки»: это не номер, выданный при запросе загрузки.",
+            )])),
+            None => Err(ApiError::validation(vec![FieldError::new(
+                "upload_id",
+                "required",
+                "«Номер загрузки»: укажите upload_id, выданный при запросе загрузки.",
+            )])),
+        }
+    }
 }
 
 /// 404: the order has no file with this id.

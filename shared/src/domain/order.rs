@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use time::macros::{format_description, offset};
 use time::{Date, OffsetDateTime};
 
+use super::file::{AttachedFile, MAX_FILES_PER_ORDER};
 use crate::error::ApiError;
 
 /// Status of an order (R8.2).
@@ -494,6 +495,10 @@ pub struct Order {
     /// The customer's rating, once given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<Rating>,
+    /// Files attached, oldest first: the documents of the submission and
+    /// extra ones (R5.1, R7.3); at most [`MAX_FILES_PER_ORDER`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<AttachedFile>,
 }
 
 /// Shows the keys of an order but none of the customer's data.
@@ -524,6 +529,17 @@ impl Order {
         self.executor.is_some() && self.status != OrderStatus::Submitted
     }
 
+    /// Whether the customer may attach another file: while it takes
+    /// messages and holds fewer than [`MAX_FILES_PER_ORDER`] files.
+    pub fn accepts_files(&self) -> bool {
+        self.status.accepts_messages() && self.files.len() < MAX_FILES_PER_ORDER
+    }
+
+    /// The file `id` of the order, if it has one.
+    pub fn file(&self, id: &str) -> Option<&AttachedFile> {
+        self.files.iter().find(|file| file.id.as_str() == id)
+    }
+
     /// What the customer can do with it now.
     pub fn customer_actions(&self) -> Vec<&'static str> {
         let mut actions = Vec::new();
@@ -532,6 +548,9 @@ impl Order {
         }
         if self.status.accepts_messages() {
             actions.push("message");
+        }
+        if self.accepts_files() {
+            actions.push("attach_file");
         }
         if self.status == OrderStatus::Done && self.rating.is_none() {
             actions.push("rate");
@@ -857,6 +876,7 @@ mod tests {
             cancel_reason: None,
             rejection_reason: None,
             rating: None,
+            files: Vec::new(),
         }
     }
 
@@ -886,17 +906,40 @@ mod tests {
 
     #[test]
     fn actions_follow_the_status() {
-        assert_eq!(order(Submitted).customer_actions(), ["cancel", "message"]);
-        assert_eq!(order(InProgress).customer_actions(), ["cancel", "message"]);
-        assert_eq!(order(Done).customer_actions(), ["message", "rate"]);
+        assert_eq!(
+            order(Submitted).customer_actions(),
+            ["cancel", "message", "attach_file"]
+        );
+        assert_eq!(
+            order(InProgress).customer_actions(),
+            ["cancel", "message", "attach_file"]
+        );
+        assert_eq!(
+            order(Done).customer_actions(),
+            ["message", "attach_file", "rate"]
+        );
         let mut rated = order(Done);
         rated.rating = Some(Rating {
             score: 5,
             comment: None,
             rated_at: "2026-12-05T10:00:00.000Z".into(),
         });
-        assert_eq!(rated.customer_actions(), ["message"]);
+        assert_eq!(rated.customer_actions(), ["message", "attach_file"]);
         assert!(order(Cancelled).customer_actions().is_empty());
+        let mut full = order(InProgress);
+        full.files = (0..MAX_FILES_PER_ORDER as u128)
+            .map(|n| AttachedFile {
+                id: crate::domain::file::UploadId::new(n),
+                name: crate::domain::file::FileName::parse("скан.pdf").unwrap(),
+                content_type: "application/pdf".into(),
+                size: 1,
+                uploaded_at: "2026-12-05T10:00:00.000Z".into(),
+                author: Actor::customer("customer-1"),
+            })
+            .collect();
+        assert_eq!(full.customer_actions(), ["cancel", "message"]);
+        assert!(full.file(full.files[3].id.as_str()).is_some());
+        assert!(full.file("0").is_none());
 
         assert_eq!(
             order(Submitted).executor_actions(),

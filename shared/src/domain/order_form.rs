@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use time::macros::format_description;
 use time::{Date, Duration};
 
+use super::file::{MAX_DOCUMENTS_PER_SUBMISSION, UploadId};
 use super::order::{Contact, OrderStatus};
 use super::profile::Profile;
 use super::registration::{
@@ -137,6 +138,9 @@ pub struct OrderForm {
     /// The customer's contact details; a field left out is taken from the
     /// profile.
     pub contact: Option<ContactForm>,
+    /// Upload ids of the documents sent with the order (R5.1), each from
+    /// `POST /orders/uploads` and uploaded.
+    pub documents: Option<Vec<String>>,
 }
 
 /// The `contact` object of the order form. A field that is absent (or
@@ -171,6 +175,9 @@ pub struct OrderDraft {
     pub text: BoundedText,
     /// The contact details the customer sent.
     pub contact: ContactDraft,
+    /// The documents sent with it, distinct, at most
+    /// [`MAX_DOCUMENTS_PER_SUBMISSION`].
+    pub documents: Vec<UploadId>,
 }
 
 impl fmt::Debug for OrderDraft {
@@ -232,6 +239,7 @@ impl OrderForm {
             None => ContactDraft::default(),
             Some(form) => form.parse(&mut errors),
         };
+        let documents = parse_documents(&mut errors, self.documents.unwrap_or_default());
         match (service_id, provider_id, subject, text) {
             (Some(service_id), Some(provider_id), Some(subject), Some(text))
                 if errors.is_empty() =>
@@ -242,11 +250,45 @@ impl OrderForm {
                     subject,
                     text,
                     contact,
+                    documents,
                 })
             }
             _ => Err(ApiError::validation(errors)),
         }
     }
+}
+
+/// The upload ids of `raw`: each one well-formed and sent once, at most
+/// [`MAX_DOCUMENTS_PER_SUBMISSION`] of them.
+fn parse_documents(errors: &mut Vec<FieldError>, raw: Vec<String>) -> Vec<UploadId> {
+    if raw.len() > MAX_DOCUMENTS_PER_SUBMISSION {
+        errors.push(FieldError::new(
+            "documents",
+            "too_many",
+            format!(
+                "«Документы»: с заявкой можно отправить не больше {MAX_DOCUMENTS_PER_SUBMISSION} файлов; остальные приложите в карточке заявки."
+            ),
+        ));
+        return Vec::new();
+    }
+    let mut documents: Vec<UploadId> = Vec::with_capacity(raw.len());
+    for (index, raw) in raw.iter().enumerate() {
+        let field = format!("documents[{index}]");
+        match UploadId::parse(raw) {
+            None => errors.push(FieldError::new(
+                field,
+                "invalid_upload_id",
+                "«Документы»: это не номер загрузки, выданный при загрузке файла.",
+            )),
+            Some(id) if documents.contains(&id) => errors.push(FieldError::new(
+                field,
+                "duplicate",
+                "«Документы»: этот файл уже указан в списке.",
+            )),
+            Some(id) => documents.push(id),
+        }
+    }
+    documents
 }
 
 impl ContactForm {
@@ -335,6 +377,11 @@ impl OrderDraft {
                 contact.organization.as_ref().map(|v| json!(v.as_str())),
             );
             fields.insert("contact", json!(values));
+        }
+        // Absent when none, so forms without documents keep their hash.
+        if !self.documents.is_empty() {
+            let ids: Vec<&str> = self.documents.iter().map(UploadId::as_str).collect();
+            fields.insert("documents", json!(ids));
         }
         serde_json::to_string(&fields).expect("strings and maps serialise")
     }
@@ -800,7 +847,37 @@ mod tests {
             subject: Some("  Карнет АТА для выставки ".into()),
             text: Some("Прошу оформить карнет АТА на образцы для выставки.".into()),
             contact: None,
+            documents: None,
         }
+    }
+
+    #[test]
+    fn documents_are_distinct_upload_ids_and_part_of_the_fingerprint() {
+        let id = |n: u128| UploadId::new(n).as_str().to_string();
+        let with = |documents: Vec<String>| OrderForm {
+            documents: Some(documents),
+            ..form()
+        };
+        let draft = with(vec![id(1), id(2)]).parse().unwrap();
+        assert_eq!(draft.documents, [UploadId::new(1), UploadId::new(2)]);
+        let plain = form().parse().unwrap().canonical();
+        assert_eq!(with(Vec::new()).parse().unwrap().canonical(), plain);
+        assert_ne!(draft.canonical(), plain);
+        assert_ne!(with(vec![id(2), id(1)]).parse().unwrap().canonical(), plain);
+
+        let error = with(vec![id(1), "../x".into(), id(1)]).parse().unwrap_err();
+        assert_eq!(
+            fields(&error),
+            [
+                ("documents[1]", "invalid_upload_id"),
+                ("documents[2]", "duplicate")
+            ]
+        );
+        let many = (0..=MAX_DOCUMENTS_PER_SUBMISSION as u128).map(id).collect();
+        assert_eq!(
+            fields(&with(many).parse().unwrap_err()),
+            [("documents", "too_many")]
+        );
     }
 
     fn profile() -> Profile {
@@ -837,6 +914,7 @@ mod tests {
                 first_name: Some("Иван2".into()),
                 ..ContactForm::default()
             }),
+            documents: None,
         }
         .parse()
         .unwrap_err();

@@ -9,6 +9,7 @@
 
 use serde::Serialize;
 
+use super::file::AttachedFile;
 use super::order::{
     Actor, Card, Contact, Message, Order, OrderNumber, OrderStatus, OrderSummary, ProviderRef,
     Rating, Role, ServiceRef, StatusChange,
@@ -153,8 +154,9 @@ pub struct CardView<'a> {
     pub provider: &'a ProviderRef,
     /// What the customer filled in.
     pub form: FormView<'a>,
-    /// Attached files; none yet, as attachments come with a later issue.
-    pub files: [(); 0],
+    /// Attached files, oldest first (R7.1): the documents of the
+    /// submission and those attached later.
+    pub files: Vec<FileView<'a>>,
     /// Who works on it: `null` until an executor took it into work (R7.5).
     pub executor: Option<ExecutorView<'a>>,
     /// When the provider expects to finish it; `null` if it did not say.
@@ -172,11 +174,46 @@ pub struct CardView<'a> {
     /// What the viewer can do now: `cancel`, `message`, `rate` for the
     /// customer; `take`, `complete`, `reject`, `message` for an executor.
     pub actions: Vec<&'static str>,
-    /// Status changes and messages, oldest first: every change of status,
-    /// and the newest 200 messages.
+    /// Status changes, files attached and messages, oldest first: every
+    /// change of status and file, and the newest 200 messages.
     pub history: Vec<HistoryView<'a>>,
     /// Whether older messages exist that `history` leaves out.
     pub history_truncated: bool,
+}
+
+/// A file of an order as shown on its card.
+#[derive(Debug, Serialize)]
+pub struct FileView<'a> {
+    /// Its id.
+    pub id: &'a str,
+    /// The name the customer gave it, as given.
+    pub name: &'a str,
+    /// Its media type.
+    #[serde(rename = "type")]
+    pub content_type: &'a str,
+    /// Its size in bytes.
+    pub size: u64,
+    /// When it was attached.
+    pub uploaded_at: &'a str,
+    /// Who attached it.
+    pub author: ActorView<'a>,
+    /// The route that gives a download link for it.
+    pub download: String,
+}
+
+impl<'a> FileView<'a> {
+    /// `file` of `order` as `viewer` sees it.
+    pub fn of(file: &'a AttachedFile, order: &Order, viewer: Viewer) -> Self {
+        Self {
+            id: file.id.as_str(),
+            name: file.name.as_str(),
+            content_type: &file.content_type,
+            size: file.size,
+            uploaded_at: &file.uploaded_at,
+            author: actor(&file.author, order, viewer),
+            download: format!("{}/files/{}", viewer.link(&order.number), file.id),
+        }
+    }
 }
 
 /// The form of an order as shown on its card.
@@ -259,6 +296,17 @@ pub enum HistoryView<'a> {
         /// «Текст сообщения».
         text: &'a str,
     },
+    /// A file attached.
+    File {
+        /// When.
+        at: &'a str,
+        /// Who attached it.
+        author: ActorView<'a>,
+        /// Its id.
+        file_id: &'a str,
+        /// Its name.
+        name: &'a str,
+    },
 }
 
 impl<'a> HistoryView<'a> {
@@ -283,9 +331,19 @@ impl<'a> HistoryView<'a> {
         }
     }
 
+    /// The attaching of `file` as `viewer` sees it on `order`.
+    pub fn file(file: &'a AttachedFile, order: &Order, viewer: Viewer) -> Self {
+        Self::File {
+            at: &file.uploaded_at,
+            author: actor(&file.author, order, viewer),
+            file_id: file.id.as_str(),
+            name: file.name.as_str(),
+        }
+    }
+
     fn at(&self) -> &str {
         match self {
-            Self::Status { at, .. } | Self::Message { at, .. } => at,
+            Self::Status { at, .. } | Self::Message { at, .. } | Self::File { at, .. } => at,
         }
     }
 }
@@ -324,6 +382,12 @@ impl<'a> CardView<'a> {
                     .iter()
                     .map(|message| HistoryView::message(message, order, viewer)),
             )
+            .chain(
+                order
+                    .files
+                    .iter()
+                    .map(|file| HistoryView::file(file, order, viewer)),
+            )
             .collect();
         // Stable: at the same instant a change of status comes first.
         history.sort_by(|a, b| a.at().cmp(b.at()));
@@ -338,7 +402,11 @@ impl<'a> CardView<'a> {
                 text: &order.form.text,
                 contact: &order.form.contact,
             },
-            files: [],
+            files: order
+                .files
+                .iter()
+                .map(|file| FileView::of(file, order, viewer))
+                .collect(),
             executor,
             expected_completion: order.expected_completion.as_deref(),
             cancel_reason: order.cancel_reason.as_deref(),
@@ -361,6 +429,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
+    use crate::domain::file::{FileName, UploadId};
     use crate::domain::order::{Executor, OrderContent};
 
     fn executor_actor() -> Actor {
@@ -431,6 +500,7 @@ mod tests {
                 cancel_reason: None,
                 rejection_reason: None,
                 rating: None,
+                files: Vec::new(),
             },
             messages: vec![Message {
                 at: "2026-12-04T11:00:00.000Z".into(),
@@ -504,7 +574,50 @@ mod tests {
         assert_eq!(value["link"], "/executor/orders/261204-7KQ2MX");
         assert_eq!(value["actions"], json!(["take", "reject", "message"]));
         let customer = view(&card(OrderStatus::Submitted), Viewer::Customer);
-        assert_eq!(customer["actions"], json!(["cancel", "message"]));
+        assert_eq!(
+            customer["actions"],
+            json!(["cancel", "message", "attach_file"])
+        );
+    }
+
+    #[test]
+    fn files_show_on_the_card_and_in_the_history_with_each_viewer_s_link() {
+        let mut card = card(OrderStatus::InProgress);
+        card.order.files.push(AttachedFile {
+            id: UploadId::new(7),
+            name: FileName::parse("Договор №5 (копия).pdf").unwrap(),
+            content_type: "application/pdf".into(),
+            size: 1234,
+            uploaded_at: "2026-12-04T11:30:00.000Z".into(),
+            author: Actor::customer("sub-1"),
+        });
+        let id = UploadId::new(7).as_str().to_string();
+        let value = view(&card, Viewer::Customer);
+        assert_eq!(
+            value["files"],
+            json!([{
+                "id": id,
+                "name": "Договор №5 (копия).pdf",
+                "type": "application/pdf",
+                "size": 1234,
+                "uploaded_at": "2026-12-04T11:30:00.000Z",
+                "author": {"role": "customer", "name": null},
+                "download": format!("/orders/261204-7KQ2MX/files/{id}"),
+            }])
+        );
+        let kinds: Vec<&str> = value["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| entry["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["status", "message", "file", "status"]);
+        assert_eq!(value["history"][2]["name"], "Договор №5 (копия).pdf");
+        let executor = view(&card, Viewer::Executor);
+        assert_eq!(
+            executor["files"][0]["download"],
+            format!("/executor/orders/261204-7KQ2MX/files/{id}")
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! | `POST /executor/orders/{number}/messages` | [`MessageForm`] | 201 [`HistoryView::Message`] |
 //! | `POST /executor/orders/{number}/complete` | nothing (or `{}`) | 200 [`CardView`] |
 //! | `POST /executor/orders/{number}/reject` | [`RejectForm`] | 200 [`CardView`] |
+//! | `GET /executor/orders/{number}/files/{fileId}` | — | 200 [`DownloadLink`](crate::files::DownloadLink) |
 //!
 //! An executor is a user of the pool in group `executors` and in exactly one
 //! group `provider:<id>` (see [`Identity::provider_id`]); anyone else gets
@@ -26,6 +27,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
+use super::order_files;
 use super::order_list;
 use crate::cognito::{CognitoError, Operation};
 use crate::config::{self, MissingVariable};
@@ -36,6 +38,7 @@ use crate::domain::order::{
 use crate::domain::order_form::{MessageForm, RejectForm, TakeForm, iso_date};
 use crate::domain::order_view::{CardView, HistoryView, Viewer};
 use crate::error::ApiError;
+use crate::files::FileStore;
 use crate::http::{ApiResult, bearer_token, json, json_body, optional_json_body, path_segments};
 use crate::identity::{Identity, TokenVerifier, VerifierConfig, VerifierSetupError};
 use crate::paging::{CursorKey, CursorKeyError};
@@ -48,6 +51,7 @@ pub struct BackofficeApi {
     cognito: aws_sdk_cognitoidentityprovider::Client,
     verifier: TokenVerifier,
     cursors: CursorKey,
+    files: FileStore,
 }
 
 /// The function cannot start.
@@ -83,6 +87,7 @@ enum Route {
     Messages(String),
     Complete(String),
     Reject(String),
+    File(String, String),
 }
 
 /// `POST …/complete` takes no fields; an empty body or `{}` will do.
@@ -93,36 +98,41 @@ struct NoFields {}
 impl BackofficeApi {
     /// The handler working on orders in `table` through `db`, reading the
     /// executors' names through `cognito` with their own tokens, accepting
-    /// the tokens `verifier` accepts and signing cursors with `cursors`.
+    /// the tokens `verifier` accepts, signing cursors with `cursors` and
+    /// reading files from `files`.
     pub fn new(
         db: aws_sdk_dynamodb::Client,
         table: String,
         cognito: aws_sdk_cognitoidentityprovider::Client,
         verifier: TokenVerifier,
         cursors: CursorKey,
+        files: FileStore,
     ) -> Self {
         Self {
             orders: OrdersTable::new(db, table),
             cognito,
             verifier,
             cursors,
+            files,
         }
     }
 
     /// The handler configured from the environment: `TABLE_NAME`,
-    /// `CURSOR_KEY`, `USER_POOL_ID`, `USER_POOL_CLIENT_ID`, `AWS_REGION`, and
-    /// on the local stack `COGNITO_JWKS_URL`.
+    /// `BUCKET_NAME`, `CURSOR_KEY`, `USER_POOL_ID`, `USER_POOL_CLIENT_ID`,
+    /// `AWS_REGION`, and on the local stack `COGNITO_JWKS_URL`.
     pub async fn from_env() -> Result<Self, SetupError> {
         let table = config::required("TABLE_NAME")?;
         let cursors = CursorKey::from_env()?;
         let verifier = TokenVerifier::new(VerifierConfig::from_env()?)?;
         let sdk = config::aws().await;
+        let files = FileStore::from_env(&sdk)?;
         Ok(Self::new(
             aws_sdk_dynamodb::Client::new(&sdk),
             table,
             aws_sdk_cognitoidentityprovider::Client::new(&sdk),
             verifier,
             cursors,
+            files,
         ))
     }
 
@@ -142,6 +152,9 @@ impl BackofficeApi {
                     _ => return Err(unknown_path()),
                 }
             }
+            ["executor", "orders", number, "files", id] => {
+                Route::File(number.to_string(), id.to_string())
+            }
             _ => return Err(unknown_path()),
         };
         match (route, request.method()) {
@@ -151,6 +164,7 @@ impl BackofficeApi {
             (Route::Messages(number), &Method::POST) => self.message(request, &number).await,
             (Route::Complete(number), &Method::POST) => self.complete(request, &number).await,
             (Route::Reject(number), &Method::POST) => self.reject(request, &number).await,
+            (Route::File(number, id), &Method::GET) => self.download(request, &number, &id).await,
             _ => Err(ApiError::method_not_allowed()),
         }
     }
@@ -166,6 +180,15 @@ impl BackofficeApi {
             Viewer::Executor,
         )
         .await
+    }
+
+    /// `GET /executor/orders/{number}/files/{fileId}`: a download link for
+    /// a file of an order of the executor's provider.
+    async fn download(&self, request: &Request, number: &str, file_id: &str) -> ApiResult {
+        let staff = self.identify(request).await?;
+        let number = parse_number(number)?;
+        let order = self.provider_order(&staff, &number).await?;
+        order_files::download(&self.files, &order, file_id).await
     }
 
     /// `GET /executor/orders/{number}`.

@@ -9,6 +9,8 @@ pub mod catalog;
 #[cfg(feature = "notifier")]
 pub mod notifier;
 #[cfg(any(feature = "orders-api", feature = "backoffice-api"))]
+mod order_files;
+#[cfg(any(feature = "orders-api", feature = "backoffice-api"))]
 mod order_list;
 #[cfg(feature = "orders-api")]
 pub mod orders;

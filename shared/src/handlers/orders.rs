@@ -8,6 +8,10 @@
 //! | `POST /orders/{number}/cancel` | [`CancelForm`] or nothing | 200 [`CardView`] |
 //! | `POST /orders/{number}/messages` | [`MessageForm`] | 201 [`HistoryView::Message`] |
 //! | `POST /orders/{number}/rating` | [`RatingForm`] | 201 [`RatingView`] |
+//! | `POST /orders/uploads` | [`UploadForm`] | 201 [`UploadSlot`] for a document of a new order |
+//! | `POST /orders/{number}/uploads` | [`UploadForm`] | 201 [`UploadSlot`] for an extra file |
+//! | `POST /orders/{number}/files` | [`ConfirmForm`] | 201 [`FileView`] |
+//! | `GET /orders/{number}/files/{fileId}` | — | 200 [`DownloadLink`](crate::files::DownloadLink) |
 //!
 //! A customer sees and acts on their own orders only (R7.7): another
 //! customer's order is answered exactly like a missing one, 404. Members
@@ -21,8 +25,12 @@ use rand::Rng;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+use super::order_files::{self, VerifiedUpload};
 use super::order_list;
 use crate::config::{self, MissingVariable};
+use crate::domain::file::{
+    AttachedFile, ConfirmForm, FileUse, UploadForm, UploadId, files_closed, too_many_files,
+};
 use crate::domain::order::{
     Actor, Card, Message, Order, OrderContent, OrderNumber, OrderStatus, ProviderRef, Rating,
     ServiceRef, StatusChange, Transition, changed_meanwhile, order_closed, order_not_found,
@@ -31,8 +39,10 @@ use crate::domain::order::{
 use crate::domain::order_form::{
     CancelForm, IdempotencyKey, MessageForm, OrderDraft, OrderForm, RatingForm, not_offered,
 };
-use crate::domain::order_view::{CardView, CreatedView, HistoryView, RatingView, Viewer};
+use crate::domain::order_view::{CardView, CreatedView, FileView, HistoryView, RatingView, Viewer};
 use crate::error::ApiError;
+use crate::error::FieldError;
+use crate::files::{FileStore, UploadScope, UploadSlot, new_upload_id, order_file_key};
 use crate::http::{ApiResult, bearer_token, json, json_body, optional_json_body, path_segments};
 use crate::identity::{Identity, TokenVerifier, VerifierConfig, VerifierSetupError};
 use crate::paging::{CursorKey, CursorKeyError};
@@ -53,6 +63,7 @@ pub struct OrdersApi {
     profiles: ProfileTable,
     verifier: TokenVerifier,
     cursors: CursorKey,
+    files: FileStore,
 }
 
 /// The function cannot start.
@@ -70,6 +81,10 @@ pub enum SetupError {
 }
 
 enum Route {
+    NewUpload,
+    Uploads(String),
+    Files(String),
+    File(String, String),
     Orders,
     Card(String),
     Cancel(String),
@@ -80,12 +95,14 @@ enum Route {
 impl OrdersApi {
     /// The handler keeping orders in `table` through `db`, reading the
     /// catalog and profiles from the same table, accepting the tokens
-    /// `verifier` accepts and signing cursors with `cursors`.
+    /// `verifier` accepts, signing cursors with `cursors` and keeping files
+    /// in `files`.
     pub fn new(
         db: aws_sdk_dynamodb::Client,
         table: String,
         verifier: TokenVerifier,
         cursors: CursorKey,
+        files: FileStore,
     ) -> Self {
         Self {
             orders: OrdersTable::new(db.clone(), table.clone()),
@@ -93,22 +110,25 @@ impl OrdersApi {
             profiles: ProfileTable::new(db, table),
             verifier,
             cursors,
+            files,
         }
     }
 
     /// The handler configured from the environment: `TABLE_NAME`,
-    /// `CURSOR_KEY`, `USER_POOL_ID`, `USER_POOL_CLIENT_ID`, `AWS_REGION`, and
-    /// on the local stack `COGNITO_JWKS_URL`.
+    /// `BUCKET_NAME`, `CURSOR_KEY`, `USER_POOL_ID`, `USER_POOL_CLIENT_ID`,
+    /// `AWS_REGION`, and on the local stack `COGNITO_JWKS_URL`.
     pub async fn from_env() -> Result<Self, SetupError> {
         let table = config::required("TABLE_NAME")?;
         let cursors = CursorKey::from_env()?;
         let verifier = TokenVerifier::new(VerifierConfig::from_env()?)?;
         let sdk = config::aws().await;
+        let files = FileStore::from_env(&sdk)?;
         Ok(Self::new(
             aws_sdk_dynamodb::Client::new(&sdk),
             table,
             verifier,
             cursors,
+            files,
         ))
     }
 
@@ -116,16 +136,26 @@ impl OrdersApi {
         let segments = path_segments(request);
         let route = match segments.as_slice() {
             [orders] if orders == "orders" => Route::Orders,
+            [orders, uploads] if orders == "orders" && uploads == "uploads" => Route::NewUpload,
             [orders, number] if orders == "orders" => Route::Card(number.clone()),
             [orders, number, action] if orders == "orders" => match action.as_str() {
                 "cancel" => Route::Cancel(number.clone()),
                 "messages" => Route::Messages(number.clone()),
                 "rating" => Route::Rating(number.clone()),
+                "uploads" => Route::Uploads(number.clone()),
+                "files" => Route::Files(number.clone()),
                 _ => return Err(unknown_path()),
             },
+            [orders, number, files, id] if orders == "orders" && files == "files" => {
+                Route::File(number.clone(), id.clone())
+            }
             _ => return Err(unknown_path()),
         };
         match (route, request.method()) {
+            (Route::NewUpload, &Method::POST) => self.new_order_upload(request).await,
+            (Route::Uploads(number), &Method::POST) => self.order_upload(request, &number).await,
+            (Route::Files(number), &Method::POST) => self.attach(request, &number).await,
+            (Route::File(number, id), &Method::GET) => self.download(request, &number, &id).await,
             (Route::Orders, &Method::POST) => self.submit(request).await,
             (Route::Orders, &Method::GET) => self.list(request).await,
             (Route::Card(number), &Method::GET) => self.card(request, &number).await,
@@ -153,10 +183,13 @@ impl OrdersApi {
         // A retry is answered from what its first request made, whatever
         // the catalog or the profile say now (R5.4).
         if let Some(outcome) = self.orders.settled(&submission).await? {
-            return submitted(outcome);
+            return self.file_documents(&identity.user_id, outcome).await;
         }
 
         let (service, provider) = self.offer(&draft).await?;
+        let documents = self
+            .documents(&identity.user_id, &draft.documents, submission.now)
+            .await?;
         let contact = if draft.contact.is_complete() {
             draft.contact.complete(None)?
         } else {
@@ -194,6 +227,7 @@ impl OrdersApi {
             cancel_reason: None,
             rejection_reason: None,
             rating: None,
+            files: documents.clone(),
         };
         let outcome = self
             .orders
@@ -203,6 +237,59 @@ impl OrdersApi {
                 build,
             )
             .await?;
+        self.file_documents(&identity.user_id, outcome).await
+    }
+
+    /// The documents of a submission, checked against what S3 holds under
+    /// the customer's pending area; every one that fails is named.
+    async fn documents(
+        &self,
+        customer_id: &str,
+        ids: &[UploadId],
+        now: OffsetDateTime,
+    ) -> Result<Vec<AttachedFile>, ApiError> {
+        let mut documents = Vec::with_capacity(ids.len());
+        let mut errors: Vec<FieldError> = Vec::new();
+        for (index, id) in ids.iter().enumerate() {
+            let pending = UploadScope::NewOrder(customer_id).pending_key(id);
+            match order_files::verify_document(&self.files, &pending, index).await {
+                Ok(VerifiedUpload {
+                    name,
+                    content_type,
+                    size,
+                }) => documents.push(AttachedFile {
+                    id: id.clone(),
+                    name,
+                    content_type: content_type.to_string(),
+                    size,
+                    uploaded_at: timestamp(now),
+                    author: Actor::customer(customer_id),
+                }),
+                Err(mut field_errors) => errors.append(&mut field_errors),
+            }
+        }
+        if errors.is_empty() {
+            Ok(documents)
+        } else {
+            Err(ApiError::validation(errors))
+        }
+    }
+
+    /// Moves the documents of a stored submission out of the customer's
+    /// pending area into the order's, then answers it. A document already
+    /// moved (by an earlier attempt of the same request) is skipped, so a
+    /// retry finishes what a failed attempt left.
+    async fn file_documents(&self, customer_id: &str, outcome: Submitted) -> ApiResult {
+        if let Submitted::Created(order) | Submitted::Replayed(order) = &outcome {
+            for file in &order.files {
+                let pending = UploadScope::NewOrder(customer_id).pending_key(&file.id);
+                if self.files.head(&pending).await?.is_some() {
+                    let key = order_file_key(&order.number, &file.id);
+                    self.files.copy(&pending, &key, &file.content_type).await?;
+                    self.files.delete(&pending).await?;
+                }
+            }
+        }
         submitted(outcome)
     }
 
@@ -360,6 +447,108 @@ impl OrdersApi {
         json(StatusCode::CREATED, &RatingView::from(&rating))
     }
 
+    /// `POST /orders/uploads` (R5.1): a slot for a document of an order
+    /// about to be submitted; its `upload_id` goes into `documents`.
+    async fn new_order_upload(&self, request: &Request) -> ApiResult {
+        let identity = self.identify(request).await?;
+        let form: UploadForm = json_body(request)?;
+        let declaration = form.parse(FileUse::Document)?;
+
+        let id = new_upload_id();
+        let key = UploadScope::NewOrder(&identity.user_id).pending_key(&id);
+        let slot = self
+            .files
+            .upload_slot(id, &key, &declaration, FileUse::Document)
+            .await?;
+        tracing::info!(upload = %slot.upload_id, "upload slot issued for a new order");
+        slot_issued(&slot)
+    }
+
+    /// `POST /orders/{number}/uploads` (R7.3): a slot for an extra file.
+    async fn order_upload(&self, request: &Request, number: &str) -> ApiResult {
+        let identity = self.identify(request).await?;
+        let number = parse_number(number)?;
+        let form: UploadForm = json_body(request)?;
+        let declaration = form.parse(FileUse::Document)?;
+
+        let order = self.own_order(&identity, &number).await?;
+        check_accepts_files(&order)?;
+        let id = new_upload_id();
+        let key = UploadScope::Order(&number).pending_key(&id);
+        let slot = self
+            .files
+            .upload_slot(id, &key, &declaration, FileUse::Document)
+            .await?;
+        tracing::info!(number = %number, upload = %slot.upload_id, "upload slot issued");
+        slot_issued(&slot)
+    }
+
+    /// `POST /orders/{number}/files` (R7.3): the uploaded file joins the
+    /// order once S3 confirms its size and type.
+    async fn attach(&self, request: &Request, number: &str) -> ApiResult {
+        let identity = self.identify(request).await?;
+        let number = parse_number(number)?;
+        let form: ConfirmForm = json_body(request)?;
+        let id = form.parse()?;
+
+        let order = self.own_order(&identity, &number).await?;
+        if let Some(file) = order.file(id.as_str()) {
+            // Confirmed already: the same answer again.
+            return json(
+                StatusCode::CREATED,
+                &FileView::of(file, &order, Viewer::Customer),
+            );
+        }
+        check_accepts_files(&order)?;
+        let pending = UploadScope::Order(&number).pending_key(&id);
+        let upload = order_files::verify(&self.files, &pending, FileUse::Document).await?;
+        let key = order_file_key(&number, &id);
+        self.files.copy(&pending, &key, upload.content_type).await?;
+        let file = AttachedFile {
+            id,
+            name: upload.name,
+            content_type: upload.content_type.to_string(),
+            size: upload.size,
+            uploaded_at: timestamp(OffsetDateTime::now_utc()),
+            author: Actor::customer(&identity.user_id),
+        };
+        if !self
+            .orders
+            .attach_file(&number, &identity.user_id, &file)
+            .await?
+        {
+            let order = self.own_order(&identity, &number).await?;
+            if let Some(stored) = order.file(file.id.as_str()) {
+                // A concurrent confirmation of the same upload won.
+                return json(
+                    StatusCode::CREATED,
+                    &FileView::of(stored, &order, Viewer::Customer),
+                );
+            }
+            self.files.delete_quietly(&key).await;
+            self.files.delete_quietly(&pending).await;
+            check_accepts_files(&order)?;
+            return Err(ApiError::internal(
+                "attaching a file was refused for no reason",
+            ));
+        }
+        self.files.delete_quietly(&pending).await;
+
+        tracing::info!(number = %number, file = %file.id, "file attached by the customer");
+        json(
+            StatusCode::CREATED,
+            &FileView::of(&file, &order, Viewer::Customer),
+        )
+    }
+
+    /// `GET /orders/{number}/files/{fileId}`: a download link.
+    async fn download(&self, request: &Request, number: &str, file_id: &str) -> ApiResult {
+        let identity = self.identify(request).await?;
+        let number = parse_number(number)?;
+        let order = self.own_order(&identity, &number).await?;
+        order_files::download(&self.files, &order, file_id).await
+    }
+
     /// The customer behind the bearer token. Executors are refused: one
     /// could otherwise order from their own provider, take and complete the
     /// order in the back office and rate it.
@@ -448,6 +637,23 @@ fn header_value(text: &str) -> Result<HeaderValue, ApiError> {
 
 fn parse_number(raw: &str) -> Result<OrderNumber, ApiError> {
     OrderNumber::parse(raw).ok_or_else(order_not_found)
+}
+
+/// 201 with an upload slot.
+fn slot_issued(slot: &UploadSlot) -> ApiResult {
+    json(StatusCode::CREATED, slot)
+}
+
+/// Whether the customer may attach another file to `order`: 409 when it
+/// is cancelled or rejected, or holds as many files as it may.
+fn check_accepts_files(order: &Order) -> Result<(), ApiError> {
+    if !order.status.accepts_messages() {
+        return Err(files_closed(order.status));
+    }
+    if !order.accepts_files() {
+        return Err(too_many_files());
+    }
+    Ok(())
 }
 
 fn check_ratable(order: &Order) -> Result<(), ApiError> {

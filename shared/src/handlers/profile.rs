@@ -7,6 +7,9 @@
 //! | `PUT /profile` | [`ProfileForm`] | 200 [`ProfileAnswer`] |
 //! | `POST /profile/email/confirm` | `{code}` | 200 [`ProfileAnswer`] |
 //! | `POST /unsubscribe?token=…` | anything (mail programs send `List-Unsubscribe=One-Click`) | 200 `{unsubscribed}` |
+//! | `POST /profile/photo/upload` | [`UploadForm`] | 201 [`UploadSlot`](crate::files::UploadSlot) |
+//! | `PUT /profile/photo` | [`ConfirmForm`] | 200 [`ProfileAnswer`] |
+//! | `DELETE /profile/photo` | — | 200 [`ProfileAnswer`] |
 //!
 //! `/unsubscribe` is the one public route: the one-click link (RFC 8058) of
 //! the notifier's e-mails, authorised by its signed token
@@ -14,6 +17,10 @@
 //! off and nothing else; the customer turns it on again with `PUT /profile`.
 //! It has no `GET`: mail scanners follow links, and must not unsubscribe
 //! anyone.
+//!
+//! The photo (R2.3) goes from the browser straight to S3 under a slot the
+//! function signs; `PUT /profile/photo` records it once HeadObject shows a
+//! JPEG, PNG or WebP of at most 5 MB, and then deletes the photo it replaced.
 //!
 //! Sign-up keeps the names and the phone only as attributes of the user-pool
 //! account, so the first access creates the profile item from `GetUser`
@@ -49,12 +56,17 @@ use time::OffsetDateTime;
 use crate::cognito::{CognitoError, Operation};
 use crate::config::{self, MissingVariable};
 use crate::domain::Email;
+use crate::domain::file::{
+    ConfirmForm, FileUse, Photo, UploadForm, upload_not_found, verify_upload,
+};
+use crate::domain::order::timestamp;
 use crate::domain::profile::NotificationKind;
 use crate::domain::profile::{
     AccountAttributes, EmailConfirmationForm, EmailOutcome, Profile, ProfileForm,
 };
 use crate::domain::registration::ConfirmationCode;
 use crate::error::ApiError;
+use crate::files::{DownloadLink, FileStore, UploadScope, new_upload_id, photo_key};
 use crate::http::{ApiResult, Query, bearer_token, json, json_body, path_segments};
 use crate::identity::{AccessToken, Identity, TokenVerifier, VerifierConfig, VerifierSetupError};
 use crate::runtime::Handler;
@@ -73,6 +85,7 @@ pub struct ProfileApi {
     accounts: Accounts,
     verifier: TokenVerifier,
     unsubscribe: UnsubscribeKey,
+    files: FileStore,
 }
 
 /// The function cannot start.
@@ -106,8 +119,28 @@ pub struct ProfileAnswer<'a> {
     pub phone: &'a str,
     /// The e-mail switches.
     pub notifications: NotificationsAnswer,
+    /// The photo, `null` when none.
+    pub photo: Option<PhotoAnswer<'a>>,
     /// When the profile was last written (RFC 3339).
     pub updated_at: &'a str,
+}
+
+/// The `photo` object of [`ProfileAnswer`].
+#[derive(Debug, Serialize)]
+pub struct PhotoAnswer<'a> {
+    /// The name the customer gave the file.
+    pub name: &'a str,
+    /// Its media type.
+    #[serde(rename = "type")]
+    pub content_type: &'a str,
+    /// Its size in bytes.
+    pub size: u64,
+    /// When it was set.
+    pub uploaded_at: &'a str,
+    /// A short-lived link to the image.
+    pub url: String,
+    /// When the link stops working.
+    pub url_expires_at: String,
 }
 
 /// The `notifications` object of [`ProfileAnswer`].
@@ -127,9 +160,21 @@ pub struct UnsubscribeAnswer {
 }
 
 impl<'a> ProfileAnswer<'a> {
-    /// The answer showing `stored`.
-    pub fn of(stored: &'a StoredProfile) -> Self {
+    /// The answer showing `stored`, its photo behind `photo_link`.
+    pub fn of(stored: &'a StoredProfile, photo_link: Option<DownloadLink>) -> Self {
         let profile = &stored.profile;
+        let photo = stored
+            .photo
+            .as_ref()
+            .zip(photo_link)
+            .map(|(photo, link)| PhotoAnswer {
+                name: photo.name.as_str(),
+                content_type: &photo.content_type,
+                size: photo.size,
+                uploaded_at: &photo.uploaded_at,
+                url: link.url,
+                url_expires_at: link.expires_at,
+            });
         Self {
             first_name: &profile.first_name,
             last_name: &profile.last_name,
@@ -141,6 +186,7 @@ impl<'a> ProfileAnswer<'a> {
                 status_emails: profile.notifications.status_emails,
                 message_emails: profile.notifications.message_emails,
             },
+            photo,
             updated_at: &stored.updated_at,
         }
     }
@@ -150,42 +196,49 @@ enum Route {
     Profile,
     ConfirmEmail,
     Unsubscribe,
+    PhotoUpload,
+    Photo,
 }
 
 impl ProfileApi {
     /// The handler keeping profiles in `table` through `db`, acting in the
     /// user pool through `cognito` with each customer's own token, and
     /// accepting the tokens `verifier` accepts and the unsubscribe links
-    /// `unsubscribe` signed.
+    /// `unsubscribe` signed; photos live in `files`.
     pub fn new(
         db: aws_sdk_dynamodb::Client,
         table: String,
         cognito: aws_sdk_cognitoidentityprovider::Client,
         verifier: TokenVerifier,
         unsubscribe: UnsubscribeKey,
+        files: FileStore,
     ) -> Self {
         Self {
             table: ProfileTable::new(db, table),
             accounts: Accounts { cognito },
             verifier,
             unsubscribe,
+            files,
         }
     }
 
     /// The handler configured from the environment: `TABLE_NAME`,
-    /// `USER_POOL_ID`, `USER_POOL_CLIENT_ID`, `UNSUBSCRIBE_KEY`, `AWS_REGION`,
+    /// `BUCKET_NAME`, `USER_POOL_ID`, `USER_POOL_CLIENT_ID`, `UNSUBSCRIBE_KEY`,
+    /// `AWS_REGION`,
     /// and on the local stack `COGNITO_JWKS_URL`.
     pub async fn from_env() -> Result<Self, SetupError> {
         let table = config::required("TABLE_NAME")?;
         let verifier = TokenVerifier::new(VerifierConfig::from_env()?)?;
         let unsubscribe = UnsubscribeKey::from_env()?;
         let sdk = config::aws().await;
+        let files = FileStore::from_env(&sdk)?;
         Ok(Self::new(
             aws_sdk_dynamodb::Client::new(&sdk),
             table,
             aws_sdk_cognitoidentityprovider::Client::new(&sdk),
             verifier,
             unsubscribe,
+            files,
         ))
     }
 
@@ -196,6 +249,8 @@ impl ProfileApi {
             ["profile"] => Route::Profile,
             ["profile", "email", "confirm"] => Route::ConfirmEmail,
             ["unsubscribe"] => Route::Unsubscribe,
+            ["profile", "photo", "upload"] => Route::PhotoUpload,
+            ["profile", "photo"] => Route::Photo,
             _ => {
                 return Err(ApiError::not_found(
                     "Такого адреса нет в разделе «Профиль».",
@@ -207,6 +262,9 @@ impl ProfileApi {
             (Route::Profile, &Method::PUT) => self.update(request).await,
             (Route::ConfirmEmail, &Method::POST) => self.confirm_email(request).await,
             (Route::Unsubscribe, &Method::POST) => self.unsubscribe(request).await,
+            (Route::PhotoUpload, &Method::POST) => self.photo_upload(request).await,
+            (Route::Photo, &Method::PUT) => self.set_photo(request).await,
+            (Route::Photo, &Method::DELETE) => self.remove_photo(request).await,
             _ => Err(ApiError::method_not_allowed()),
         }
     }
@@ -266,13 +324,123 @@ impl ProfileApi {
         ))
     }
 
+    /// 200 with `stored`, its photo behind a fresh short-lived link.
+    async fn answer_profile(&self, stored: &StoredProfile) -> ApiResult {
+        let link = match &stored.photo {
+            Some(photo) => Some(
+                self.files
+                    .download_link(
+                        &photo_key(&stored.profile.user_id, &photo.id),
+                        &photo.name,
+                        &photo.content_type,
+                    )
+                    .await?,
+            ),
+            None => None,
+        };
+        json(StatusCode::OK, &ProfileAnswer::of(stored, link))
+    }
+
+    /// `POST /profile/photo/upload` (R2.3): a slot for a new photo.
+    async fn photo_upload(&self, request: &Request) -> ApiResult {
+        let identity = self.identify(request).await?;
+        let form: UploadForm = json_body(request)?;
+        let declaration = form.parse(FileUse::Photo)?;
+
+        let id = new_upload_id();
+        let key = UploadScope::Profile(&identity.user_id).pending_key(&id);
+        let slot = self
+            .files
+            .upload_slot(id, &key, &declaration, FileUse::Photo)
+            .await?;
+        tracing::info!(upload = %slot.upload_id, "photo upload slot issued");
+        json(StatusCode::CREATED, &slot)
+    }
+
+    /// `PUT /profile/photo` (R2.3): the uploaded photo becomes the
+    /// profile's once S3 confirms its size and type; the photo it replaces
+    /// is deleted after the new one is recorded.
+    async fn set_photo(&self, request: &Request) -> ApiResult {
+        let identity = self.identify(request).await?;
+        let form: ConfirmForm = json_body(request)?;
+        let id = form.parse()?;
+        let account = self.live_account(&identity).await?;
+
+        let current = self.load(&identity, Some(account)).await?;
+        if current.photo.as_ref().is_some_and(|photo| photo.id == id) {
+            return self.answer_profile(&current).await;
+        }
+        let pending = UploadScope::Profile(&identity.user_id).pending_key(&id);
+        let object = self
+            .files
+            .head(&pending)
+            .await?
+            .ok_or_else(upload_not_found)?;
+        let (name, content_type) = match verify_upload(FileUse::Photo, &object) {
+            Ok(checked) => checked,
+            Err(error) => {
+                tracing::info!(
+                    code = error.code,
+                    "a photo failed its checks and is deleted"
+                );
+                self.files.delete_quietly(&pending).await;
+                return Err(error);
+            }
+        };
+        let key = photo_key(&identity.user_id, &id);
+        self.files.copy(&pending, &key, content_type).await?;
+        let photo = Photo {
+            id,
+            name,
+            content_type: content_type.to_string(),
+            size: object.size,
+            uploaded_at: timestamp(OffsetDateTime::now_utc()),
+        };
+        let Some(stored) = self.table.set_photo(&current, Some(photo)).await? else {
+            self.files.delete_quietly(&key).await;
+            return Err(changed_meanwhile());
+        };
+        self.files.delete_quietly(&pending).await;
+        if let Some(old) = &current.photo {
+            self.files
+                .delete_quietly(&photo_key(&identity.user_id, &old.id))
+                .await;
+        }
+
+        tracing::info!(version = stored.version, "profile photo set");
+        self.answer_profile(&stored).await
+    }
+
+    /// `DELETE /profile/photo` (R2.3): the photo leaves the profile and the
+    /// bucket. Without a photo, the profile as it is.
+    async fn remove_photo(&self, request: &Request) -> ApiResult {
+        let identity = self.identify(request).await?;
+        let account = self.live_account(&identity).await?;
+
+        let current = self.load(&identity, Some(account)).await?;
+        let Some(old) = &current.photo else {
+            return self.answer_profile(&current).await;
+        };
+        let stored = self
+            .table
+            .set_photo(&current, None)
+            .await?
+            .ok_or_else(changed_meanwhile)?;
+        self.files
+            .delete_quietly(&photo_key(&identity.user_id, &old.id))
+            .await;
+
+        tracing::info!(version = stored.version, "profile photo removed");
+        self.answer_profile(&stored).await
+    }
+
     /// `GET /profile`.
     async fn read(&self, request: &Request) -> ApiResult {
         let identity = self.identify(request).await?;
 
         let stored = self.load(&identity, None).await?;
 
-        json(StatusCode::OK, &ProfileAnswer::of(&stored))
+        self.answer_profile(&stored).await
     }
 
     /// `PUT /profile`: the whole form, accepted only as a whole (R2.2).
@@ -291,7 +459,7 @@ impl ProfileApi {
                 .await?
                 .ok_or_else(changed_meanwhile)?;
             tracing::info!(version = stored.version, "profile updated");
-            return json(StatusCode::OK, &ProfileAnswer::of(&stored));
+            return self.answer_profile(&stored).await;
         }
 
         if current.email_request_in_flight(OffsetDateTime::now_utc()) {
@@ -310,7 +478,7 @@ impl ProfileApi {
             version = stored.version,
             "profile updated with a new e-mail address"
         );
-        json(StatusCode::OK, &ProfileAnswer::of(&stored))
+        self.answer_profile(&stored).await
     }
 
     /// Asks the user pool to take `address`, which `written` (the save that
@@ -434,7 +602,7 @@ impl ProfileApi {
             .await?;
 
         tracing::info!(version = stored.version, "new e-mail address confirmed");
-        json(StatusCode::OK, &ProfileAnswer::of(&stored))
+        self.answer_profile(&stored).await
     }
 
     async fn identify(&self, request: &Request) -> Result<Identity, ApiError> {
@@ -680,11 +848,12 @@ mod tests {
         let stored = StoredProfile {
             profile: without,
             email_request_started_at: None,
+            photo: None,
             version: 2,
             created_at: "2025-01-01T00:00:00Z".into(),
             updated_at: "2025-01-02T00:00:00Z".into(),
         };
-        let value = serde_json::to_value(ProfileAnswer::of(&stored)).unwrap();
+        let value = serde_json::to_value(ProfileAnswer::of(&stored, None)).unwrap();
         assert_eq!(
             value,
             serde_json::json!({
@@ -695,6 +864,7 @@ mod tests {
                 "pending_email": null,
                 "phone": "+79001234567",
                 "notifications": {"status_emails": true, "message_emails": true},
+                "photo": null,
                 "updated_at": "2025-01-02T00:00:00Z",
             })
         );

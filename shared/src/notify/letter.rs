@@ -317,6 +317,7 @@ mod tests {
             cancel_reason: None,
             rejection_reason: None,
             rating: None,
+            files: Vec::new(),
         }
     }
 

@@ -55,6 +55,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::{PK, SK, StoreError};
+use crate::domain::file::{AttachedFile, MAX_FILES_PER_ORDER};
 use crate::domain::order::{
     Card, Executor, Message, Order, OrderNumber, OrderStatus, OrderSummary, Rating, ServiceRef,
     StatusChange, timestamp,
@@ -67,6 +68,9 @@ pub const ORDER_PK_PREFIX: &str = "ORDER#";
 pub const ORDER_SK: &str = "ORDER";
 /// Prefix of the sort key of a message (and of later history items).
 pub const HISTORY_SK_PREFIX: &str = "HISTORY#";
+/// Attribute of an order item listing the ids of its files, which a
+/// condition can search (`contains`).
+pub const FILE_IDS: &str = "file_ids";
 /// Prefix of a customer's partition of index `gsi1`.
 pub const CUSTOMER_PK_PREFIX: &str = "CUSTOMER#";
 /// Prefix of a provider's partition of index `gsi2`.
@@ -214,6 +218,9 @@ struct OrderItem<'a> {
     gsi1sk: String,
     gsi2pk: String,
     gsi2sk: String,
+    /// The ids of the order's files, see [`FILE_IDS`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    file_ids: Vec<&'a str>,
     #[serde(flatten)]
     order: &'a Order,
 }
@@ -228,6 +235,7 @@ impl<'a> OrderItem<'a> {
             gsi1sk: sort.clone(),
             gsi2pk: Party::Provider(&order.provider.id).partition(),
             gsi2sk: sort,
+            file_ids: order.files.iter().map(|file| file.id.as_str()).collect(),
             order,
         }
     }
@@ -349,6 +357,15 @@ fn rating_holds(item: &Item, rating: &Rating) -> bool {
     let at = held.get("rated_at").and_then(|v| v.as_s().ok());
     let score = held.get("score").and_then(|v| v.as_n().ok());
     at == Some(&rating.rated_at) && score == Some(&rating.score.to_string())
+}
+
+/// Whether the order `item` already lists file `id` in its `file_ids`.
+fn file_ids_hold(item: &Item, id: &str) -> bool {
+    let Some(Ok(ids)) = item.get(FILE_IDS).map(AttributeValue::as_l) else {
+        return false;
+    };
+    ids.iter()
+        .any(|held| held.as_s().is_ok_and(|held| held == id))
 }
 
 fn is_condition_failure<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
@@ -821,6 +838,50 @@ impl OrdersTable {
         .await
     }
 
+    /// Appends `file` to the files of order `number` if the order is the
+    /// customer's, still takes files (not cancelled or rejected), holds
+    /// fewer than [`MAX_FILES_PER_ORDER`] and does not have this file yet;
+    /// `false` otherwise. The ids of the files are kept in `file_ids` too,
+    /// so that a repeated confirmation cannot add a file twice.
+    pub async fn attach_file(
+        &self,
+        number: &OrderNumber,
+        customer_id: &str,
+        file: &AttachedFile,
+    ) -> Result<bool, StoreError> {
+        let customer = Party::Customer(customer_id);
+        let names = [
+            ("#files", "files"),
+            ("#ids", FILE_IDS),
+            ("#status", "status"),
+            ("#owner", customer.partition_attribute()),
+        ];
+        let max =
+            i64::try_from(MAX_FILES_PER_ORDER).map_err(|e| StoreError::Malformed(e.to_string()))?;
+        let values = vec![
+            (":file", AttributeValue::L(vec![to_value(file)?])),
+            (":id", s(file.id.as_str())),
+            (":ids", AttributeValue::L(vec![s(file.id.as_str())])),
+            (":empty", AttributeValue::L(Vec::new())),
+            (":max", AttributeValue::N(max.to_string())),
+            (":cancelled", s(OrderStatus::Cancelled.as_str())),
+            (":rejected", s(OrderStatus::Rejected.as_str())),
+            (":owner", s(customer.partition())),
+        ];
+        self.conditional_update(
+            number,
+            "SET #files = list_append(if_not_exists(#files, :empty), :file), \
+             #ids = list_append(if_not_exists(#ids, :empty), :ids)",
+            "#owner = :owner AND NOT #status IN (:cancelled, :rejected) \
+             AND (attribute_not_exists(#files) OR size(#files) < :max) \
+             AND NOT contains(#ids, :id)",
+            &names,
+            values,
+            &|item: &Item| file_ids_hold(item, file.id.as_str()),
+        )
+        .await
+    }
+
     /// One conditional `UpdateItem` of order `number`; `false` when the
     /// condition does not hold. Retried when DynamoDB refuses it for a
     /// transaction in flight on the same order (a message being written).
@@ -1100,6 +1161,7 @@ mod tests {
             cancel_reason: None,
             rejection_reason: None,
             rating: None,
+            files: Vec::new(),
         }
     }
 
@@ -1195,6 +1257,17 @@ mod tests {
         assert_eq!(kept.len(), 3);
         let (kept, truncated) = newest_history(Vec::new(), 3);
         assert!(!truncated && kept.is_empty());
+    }
+
+    #[test]
+    fn a_resent_attachment_is_recognised_by_its_file_id() {
+        let item = HashMap::from([(
+            FILE_IDS.to_string(),
+            AttributeValue::L(vec![s("a1"), s("b2")]),
+        )]);
+        assert!(file_ids_hold(&item, "b2"));
+        assert!(!file_ids_hold(&item, "c3"));
+        assert!(!file_ids_hold(&HashMap::new(), "a1"));
     }
 
     #[test]

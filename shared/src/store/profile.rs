@@ -11,6 +11,7 @@
 //! | `pending_email` | S, absent when none | new address waiting for its code |
 //! | `phone` | S | `+7XXXXXXXXXX` |
 //! | `notifications` | M `{ status_emails: BOOL, message_emails: BOOL }` | read by the notifier (R9.2); `message_emails` absent on older items means on |
+//! | `photo` | M `{id, name, type, size, uploaded_at}`, absent when none | the photo (R2.3); its object is `profiles/<sub>/photo/<id>` in the bucket |
 //! | `email_request_started_at` | S, absent when none | RFC 3339: when the user pool was asked to take `pending_email`, until its answer is recorded |
 //! | `version` | N | 1 on creation, +1 on every write |
 //! | `created_at`, `updated_at` | S | RFC 3339, UTC |
@@ -35,6 +36,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use super::{PK, SK, StoreError};
+use crate::domain::file::Photo;
 use crate::domain::profile::{Notifications, Profile};
 
 /// Prefix of the partition key of everything a customer owns.
@@ -61,6 +63,8 @@ pub struct StoredProfile {
     /// When the user pool was asked to take `profile.pending_email` (RFC
     /// 3339), while its answer is not yet recorded.
     pub email_request_started_at: Option<String>,
+    /// The photo (R2.3), when the customer set one.
+    pub photo: Option<Photo>,
     /// Number of writes so far; a replacement names the version it read.
     pub version: u64,
     /// When the profile was created (RFC 3339).
@@ -119,6 +123,8 @@ struct ProfileItem {
     notifications: NotificationsItem,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     email_request_started_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    photo: Option<Photo>,
     version: u64,
     created_at: String,
     updated_at: String,
@@ -154,6 +160,7 @@ impl ProfileItem {
                 message_emails: profile.notifications.message_emails,
             },
             email_request_started_at: stored.email_request_started_at.clone(),
+            photo: stored.photo.clone(),
             version: stored.version,
             created_at: stored.created_at.clone(),
             updated_at: stored.updated_at.clone(),
@@ -176,6 +183,7 @@ impl ProfileItem {
                 },
             },
             email_request_started_at: self.email_request_started_at,
+            photo: self.photo,
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -225,6 +233,7 @@ impl ProfileTable {
         let stored = StoredProfile {
             profile: profile.clone(),
             email_request_started_at: None,
+            photo: None,
             version: 1,
             created_at: now.clone(),
             updated_at: now,
@@ -254,9 +263,28 @@ impl ProfileTable {
         let stored = StoredProfile {
             profile: next.clone(),
             email_request_started_at,
+            photo: current.photo.clone(),
             version: current.version + 1,
             created_at: current.created_at.clone(),
             updated_at,
+        };
+        let written = self.put_over(&stored, current.version).await?;
+        Ok(written.then_some(stored))
+    }
+
+    /// Replaces the photo of `current` by `photo` (`None` removes it), or
+    /// answers `None` when the item is no longer at the version `current`
+    /// was read at.
+    pub async fn set_photo(
+        &self,
+        current: &StoredProfile,
+        photo: Option<Photo>,
+    ) -> Result<Option<StoredProfile>, StoreError> {
+        let stored = StoredProfile {
+            photo,
+            version: current.version + 1,
+            updated_at: timestamp(),
+            ..current.clone()
         };
         let written = self.put_over(&stored, current.version).await?;
         Ok(written.then_some(stored))
@@ -344,6 +372,7 @@ mod tests {
                 },
             },
             email_request_started_at: Some("2025-01-02T00:00:00Z".into()),
+            photo: None,
             version: 3,
             created_at: "2025-01-01T00:00:00Z".into(),
             updated_at: "2025-01-02T00:00:00Z".into(),
