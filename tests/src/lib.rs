@@ -84,6 +84,11 @@ impl Stack {
         xtask::provision::s3_client(&self.sdk)
     }
 
+    /// The product's file store on this test's bucket.
+    pub fn files(&self) -> cabinet::files::FileStore {
+        cabinet::files::FileStore::new(&self.sdk, &self.bucket)
+    }
+
     /// SES v2 client.
     pub fn ses(&self) -> aws_sdk_sesv2::Client {
         aws_sdk_sesv2::Client::new(&self.sdk)

@@ -63,7 +63,7 @@ async fn a_submission_answers_a_readable_number_and_the_link_to_its_card() {
     assert_eq!(card["files"], json!([]));
     assert_eq!(card["executor"], Value::Null);
     assert_eq!(card["rating"], Value::Null);
-    assert_eq!(card["actions"], json!(["cancel", "message"]));
+    assert_eq!(card["actions"], json!(["cancel", "message", "attach_file"]));
     assert_eq!(history(&card), [("status".into(), "submitted".into())]);
     assert_eq!(
         card["history"][0]["actor"],
@@ -795,7 +795,7 @@ async fn a_rating_is_given_once_and_only_to_a_finished_order() {
     }
     assert_eq!(
         customer_card(&world, &ivan, &number).await["actions"],
-        json!(["message", "rate"])
+        json!(["message", "attach_file", "rate"])
     );
 
     for (body, field) in [
@@ -829,7 +829,7 @@ async fn a_rating_is_given_once_and_only_to_a_finished_order() {
     let card = customer_card(&world, &ivan, &number).await;
     assert_eq!(card["rating"]["score"], 5);
     assert_eq!(card["rating"]["comment"], "Быстро и вежливо");
-    assert_eq!(card["actions"], json!(["message"]));
+    assert_eq!(card["actions"], json!(["message", "attach_file"]));
 }
 
 #[tokio::test]
@@ -1026,6 +1026,7 @@ mod busy_table {
             world.stack.table.clone(),
             verifier,
             CursorKey::new(CURSOR_SECRET).expect("the test key is long enough"),
+            world.stack.files(),
         )
     }
 }

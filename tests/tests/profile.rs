@@ -106,6 +106,7 @@ fn api(stack: &Stack) -> ProfileApi {
         stack.cognito(),
         verifier,
         cabinet_tests::unsubscribe_key(),
+        stack.files(),
     )
 }
 

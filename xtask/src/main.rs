@@ -311,6 +311,7 @@ fn write_function_env(
     lines.extend(
         [
             ("TABLE_NAME", stack.table.clone()),
+            ("BUCKET_NAME", stack.bucket.clone()),
             ("USER_POOL_ID", stack.user_pool_id.clone()),
             ("USER_POOL_CLIENT_ID", stack.client_id.clone()),
             (

@@ -1,18 +1,32 @@
 """The moto server of the local stack and the tests, answering one request
-at a time.
+at a time, with S3's checks of browser uploads.
 
 moto's own `moto_server` answers requests on many threads without making a
 conditional write atomic against another, and a failed transaction restores
 a copy of the table taken when it began, losing writes made meanwhile.
 DynamoDB makes both atomic; serialising the requests gives the local stack
 the same guarantees, so races behave as they do on AWS.
+
+moto 5.2.5 stores any browser upload (a multipart POST to a bucket) without
+looking at its POST policy. S3 checks the signature, the expiry and every
+condition, the size range included, and refuses the upload otherwise; the
+check below does the same before moto sees the request, so the local stack
+refuses what S3 refuses.
 """
 
+import base64
+import datetime
+import hashlib
+import hmac
+import io
+import json
 import os
 import sys
 import threading
+from urllib.parse import unquote
 
 from werkzeug.serving import run_simple
+from werkzeug.wrappers import Request
 
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -21,10 +35,126 @@ from moto.moto_server.werkzeug_app import (
 )
 
 
+# The secret key of the local stack's credentials (xtask's `local_sdk_config`
+# and the functions' environment both use `local`/`local`).
+LOCAL_SECRET_KEY = "local"
+
+# Form fields S3 does not need a policy condition for.
+UNCONDITIONED = {"policy", "x-amz-signature", "file"}
+
+
+def s3_error(start_response, status, code, message):
+    body = (
+        f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+        f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+    ).encode()
+    start_response(
+        status,
+        [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))],
+    )
+    return [body]
+
+
+def signing_key(secret, date, region, service):
+    key = ("AWS4" + secret).encode()
+    for part in (date, region, service, "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return key
+
+
+def policy_refusal(bucket, form, size):
+    """Why S3 would refuse this browser upload, or None: (status, code, message)."""
+    for name in ("policy", "x-amz-algorithm", "x-amz-credential", "x-amz-date",
+                 "x-amz-signature"):
+        if name not in form:
+            return ("400 Bad Request", "InvalidArgument",
+                    f"Bucket POST must contain a field named '{name}'.")
+    if form["x-amz-algorithm"] != "AWS4-HMAC-SHA256":
+        return ("400 Bad Request", "InvalidArgument", "Unsupported algorithm.")
+    scope = form["x-amz-credential"].split("/")
+    if len(scope) != 5 or scope[3] != "s3" or scope[4] != "aws4_request":
+        return ("400 Bad Request", "InvalidArgument", "Malformed credential.")
+    key = signing_key(LOCAL_SECRET_KEY, scope[1], scope[2], "s3")
+    expected = hmac.new(key, form["policy"].encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, form["x-amz-signature"]):
+        return ("403 Forbidden", "SignatureDoesNotMatch",
+                "The request signature we calculated does not match the signature you provided.")
+    try:
+        policy = json.loads(base64.b64decode(form["policy"]))
+        expiration = datetime.datetime.fromisoformat(
+            policy["expiration"].replace("Z", "+00:00"))
+        conditions = policy["conditions"]
+    except (ValueError, KeyError, TypeError):
+        return ("400 Bad Request", "InvalidPolicyDocument", "Invalid Policy: malformed.")
+    if expiration <= datetime.datetime.now(datetime.timezone.utc):
+        return ("403 Forbidden", "AccessDenied", "Invalid according to Policy: Policy expired.")
+    values = dict(form, bucket=bucket)
+    covered = set()
+    for condition in conditions:
+        if isinstance(condition, dict):
+            [(name, wanted)] = condition.items()
+            operator, name = "eq", name
+        elif condition[0] == "content-length-range":
+            low, high = int(condition[1]), int(condition[2])
+            if size < low:
+                return ("400 Bad Request", "EntityTooSmall",
+                        "Your proposed upload is smaller than the minimum allowed size")
+            if size > high:
+                return ("400 Bad Request", "EntityTooLarge",
+                        "Your proposed upload exceeds the maximum allowed size")
+            continue
+        else:
+            operator, name, wanted = condition[0].lower(), condition[1].lstrip("$"), condition[2]
+        # Field names match without regard to case, as in S3.
+        actual = next((v for k, v in values.items() if k.lower() == name.lower()), None)
+        covered.add(name.lower())
+        if operator == "eq" and actual != wanted:
+            return ("403 Forbidden", "AccessDenied",
+                    f"Invalid according to Policy: Policy Condition failed: [\"eq\", \"${name}\", \"{wanted}\"]")
+        if operator == "starts-with" and not (actual or "").startswith(wanted):
+            return ("403 Forbidden", "AccessDenied",
+                    f"Invalid according to Policy: Policy Condition failed: [\"starts-with\", \"${name}\", \"{wanted}\"]")
+    for name in form:
+        lowered = name.lower()
+        if lowered in UNCONDITIONED or lowered.startswith("x-ignore-"):
+            continue
+        if lowered not in covered:
+            return ("403 Forbidden", "AccessDenied",
+                    f"Invalid according to Policy: Extra input fields: {name}")
+    return None
+
+
+def checking_uploads(app):
+    """`app` behind S3's checks of browser uploads (POST policies)."""
+
+    def check(environ, start_response):
+        content_type = environ.get("CONTENT_TYPE", "")
+        path = environ.get("PATH_INFO", "/").strip("/")
+        if environ["REQUEST_METHOD"] != "POST" or not content_type.startswith(
+            "multipart/form-data"
+        ) or "/" in path or not path:
+            return app(environ, start_response)
+        length = environ.get("CONTENT_LENGTH")
+        stream = environ["wsgi.input"]
+        body = stream.read(int(length)) if length else stream.read()
+        parsed = Request(dict(environ, **{"wsgi.input": io.BytesIO(body)}))
+        form = {k: v for k, v in parsed.form.items()}
+        upload = parsed.files.get("file")
+        size = len(upload.read()) if upload else 0
+        refusal = policy_refusal(unquote(path), form, size)
+        if refusal:
+            return s3_error(start_response, *refusal)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        return app(environ, start_response)
+
+    return check
+
+
 def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
     os.environ.setdefault("MOTO_PORT", str(port))
-    app = DomainDispatcherApplication(create_backend_app)
+    app = checking_uploads(DomainDispatcherApplication(create_backend_app))
     lock = threading.Lock()
 
     def one_at_a_time(environ, start_response):

@@ -484,6 +484,17 @@ mod tests {
                 vec!["executor", "orders", n],
             ),
             (
+                include_str!("../../../events/backoffice-file.json"),
+                Method::GET,
+                vec![
+                    "executor",
+                    "orders",
+                    n,
+                    "files",
+                    "5f0c2a9d4b7e41c8a3d6e9f1b2c4d7e0",
+                ],
+            ),
+            (
                 include_str!("../../../events/backoffice-take.json"),
                 Method::POST,
                 vec!["executor", "orders", n, "take"],

@@ -712,6 +712,39 @@ mod tests {
     }
 
     #[test]
+    fn the_file_event_fixtures_are_requests_of_the_file_routes() {
+        let event = |text: &str| {
+            lambda_http::request::from_str(text)
+                .expect("an events/orders-*.json is an HTTP API v2 event")
+        };
+        for text in [
+            include_str!("../../../events/orders-upload-document.json"),
+            include_str!("../../../events/orders-upload-file.json"),
+        ] {
+            let request = event(text);
+            assert_eq!(request.method(), Method::POST);
+            assert_eq!(
+                path_segments(&request).last().map(String::as_str),
+                Some("uploads")
+            );
+            let form: UploadForm = json_body(&request).expect("an upload form");
+            assert!(form.parse(FileUse::Document).is_ok());
+        }
+        let attach = event(include_str!("../../../events/orders-attach-file.json"));
+        assert_eq!(path_segments(&attach), ["orders", "261204-7KQ2MX", "files"]);
+        let form: ConfirmForm = json_body(&attach).expect("a confirmation");
+        assert!(form.parse().is_ok());
+        let file = event(include_str!("../../../events/orders-file.json"));
+        assert_eq!(file.method(), Method::GET);
+        assert_eq!(
+            path_segments(&file)[..3],
+            ["orders", "261204-7KQ2MX", "files"]
+        );
+        assert!(UploadId::parse(&path_segments(&file)[3]).is_some());
+        assert!(bearer_token(&file).is_some());
+    }
+
+    #[test]
     fn the_event_fixtures_are_api_gateway_requests_of_the_routes() {
         for (text, method, path) in [
             (

@@ -871,6 +871,28 @@ mod tests {
     }
 
     #[test]
+    fn the_photo_event_fixtures_are_requests_of_the_photo_routes() {
+        let event = |text: &str| {
+            lambda_http::request::from_str(text)
+                .expect("an events/profile-photo-*.json is an HTTP API v2 event")
+        };
+        let upload = event(include_str!("../../../events/profile-photo-upload.json"));
+        assert_eq!(upload.method(), Method::POST);
+        assert_eq!(path_segments(&upload), ["profile", "photo", "upload"]);
+        let form: UploadForm = json_body(&upload).expect("an upload form");
+        assert!(form.parse(FileUse::Photo).is_ok());
+        let set = event(include_str!("../../../events/profile-photo-set.json"));
+        assert_eq!(set.method(), Method::PUT);
+        assert_eq!(path_segments(&set), ["profile", "photo"]);
+        let form: ConfirmForm = json_body(&set).expect("a confirmation");
+        assert!(form.parse().is_ok());
+        let remove = event(include_str!("../../../events/profile-photo-remove.json"));
+        assert_eq!(remove.method(), Method::DELETE);
+        assert_eq!(path_segments(&remove), ["profile", "photo"]);
+        assert!(bearer_token(&remove).is_some());
+    }
+
+    #[test]
     fn the_event_fixtures_are_api_gateway_requests_of_the_routes() {
         let get = lambda_http::request::from_str(include_str!("../../../events/profile-get.json"))
             .expect("events/profile-get.json is an HTTP API v2 event");

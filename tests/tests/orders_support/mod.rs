@@ -98,6 +98,7 @@ pub async fn world() -> World {
         stack.table.clone(),
         verifier(&stack),
         cursors(),
+        stack.files(),
     );
     let backoffice = BackofficeApi::new(
         stack.dynamodb(),
@@ -105,6 +106,7 @@ pub async fn world() -> World {
         stack.cognito(),
         verifier(&stack),
         cursors(),
+        stack.files(),
     );
     let profile = ProfileApi::new(
         stack.dynamodb(),
@@ -112,6 +114,7 @@ pub async fn world() -> World {
         stack.cognito(),
         verifier(&stack),
         cabinet_tests::unsubscribe_key(),
+        stack.files(),
     );
     World {
         stack,
