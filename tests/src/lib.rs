@@ -272,3 +272,67 @@ pub async fn read_json(response: Response<Body>) -> (StatusCode, serde_json::Val
     };
     (status, json)
 }
+
+/// Sends `bytes` to an upload slot (the `slot` answer of an upload route)
+/// as a browser form does: `multipart/form-data` with every field of the
+/// slot, then the `file`. Answers S3's status and body.
+pub async fn upload(slot: &serde_json::Value, bytes: &[u8]) -> (StatusCode, String) {
+    let url = slot["url"].as_str().expect("a slot has a url");
+    let fields = slot["fields"].as_object().expect("a slot has fields");
+    let boundary = "----cabinet-test-boundary-7f3a";
+    let mut body: Vec<u8> = Vec::new();
+    for (name, value) in fields {
+        let value = value.as_str().expect("slot fields are strings");
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"blob\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let response = reqwest::Client::new()
+        .post(url)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("the emulator answers an upload");
+    let status = StatusCode::from_u16(response.status().as_u16()).expect("a valid status");
+    let text = response.text().await.unwrap_or_default();
+    (status, text)
+}
+
+/// GETs `url` (a presigned link): status, headers and body.
+pub async fn fetch(url: &str) -> (StatusCode, http::HeaderMap, Vec<u8>) {
+    let response = reqwest::get(url)
+        .await
+        .expect("the emulator answers a download");
+    let status = StatusCode::from_u16(response.status().as_u16()).expect("a valid status");
+    let mut headers = http::HeaderMap::new();
+    for (name, value) in response.headers() {
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::from_bytes(name.as_str().as_bytes()),
+            http::HeaderValue::from_bytes(value.as_bytes()),
+        ) {
+            headers.append(name, value);
+        }
+    }
+    let bytes = response
+        .bytes()
+        .await
+        .map(|b| b.to_vec())
+        .unwrap_or_default();
+    (status, headers, bytes)
+}

@@ -72,7 +72,8 @@ pub struct Answer {
     pub body: Value,
 }
 
-fn verifier(stack: &Stack) -> TokenVerifier {
+/// A verifier of the tokens of `stack`'s pool and app client.
+pub fn verifier(stack: &Stack) -> TokenVerifier {
     TokenVerifier::new(VerifierConfig {
         issuer: stack.issuer(),
         client_id: stack.client_id.clone(),
@@ -81,7 +82,8 @@ fn verifier(stack: &Stack) -> TokenVerifier {
     .expect("the verifier builds")
 }
 
-fn cursors() -> CursorKey {
+/// The cursor key of the tests.
+pub fn cursors() -> CursorKey {
     CursorKey::new(CURSOR_SECRET).expect("the test key is long enough")
 }
 
