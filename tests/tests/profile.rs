@@ -312,6 +312,7 @@ async fn the_first_read_creates_the_profile_from_the_account_and_later_reads_use
             "pending_email": null,
             "phone": "+79001234567",
             "notifications": {"status_emails": true, "message_emails": true},
+            "photo": null,
             "updated_at": profile["updated_at"],
         })
     );
@@ -785,12 +786,14 @@ async fn unknown_paths_and_methods_are_refused() {
     let ivan = customer(&stack, "ivan@example.ru").await;
 
     let (status, problem) =
-        call(&api, with_bearer(get("/profile/photo"), &ivan.access_token)).await;
+        call(&api, with_bearer(get("/profile/avatar"), &ivan.access_token)).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
     for (method, path) in [
         ("DELETE", "/profile"),
         ("POST", "/profile"),
         ("GET", "/profile/email/confirm"),
+        ("GET", "/profile/photo"),
+        ("GET", "/profile/photo/upload"),
     ] {
         let request = with_bearer(raw(method, path, None, ""), &ivan.access_token);
         let (status, problem) = call(&api, request).await;
