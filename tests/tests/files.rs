@@ -6,9 +6,13 @@ mod orders_support;
 
 use std::time::Duration;
 
-use cabinet::domain::file::{MAX_FILES_PER_ORDER, PHOTO_MAX_BYTES, ascii_fallback, rfc5987};
+use cabinet::domain::file::{
+    AttachedFile, FileName, MAX_FILES_PER_ORDER, PHOTO_MAX_BYTES, UploadId, ascii_fallback, rfc5987,
+};
+use cabinet::domain::order::{Actor, OrderNumber};
 use cabinet::handlers::orders::OrdersApi;
 use cabinet::handlers::profile::ProfileApi;
+use cabinet::store::orders::OrdersTable;
 use cabinet_tests::{fetch, put_json, raw, upload, with_bearer};
 use http::StatusCode;
 use orders_support::*;
@@ -479,7 +483,54 @@ async fn an_order_holds_a_bounded_number_of_files_and_none_once_cancelled() {
     assert_eq!(more.status, StatusCode::CONFLICT);
     assert_eq!(more.body["code"], "too_many_files");
 
+    // The write itself holds the bound, whatever a handler read before it.
+    let table = OrdersTable::new(world.stack.dynamodb(), world.stack.table.clone());
+    let order_number = OrderNumber::parse(&number).unwrap();
+    let file = |n: u128| AttachedFile {
+        id: UploadId::new(n),
+        name: FileName::parse("лишний.pdf").unwrap(),
+        content_type: "application/pdf".into(),
+        size: 1,
+        uploaded_at: "2026-12-04T10:00:00.000Z".into(),
+        author: Actor::customer(&ivan.sub),
+    };
+    assert!(
+        !table
+            .attach_file(&order_number, &ivan.sub, &file(1))
+            .await
+            .unwrap()
+    );
+
     let other = submit(&world, &ivan, PROVIDER).await;
+    let other_number = OrderNumber::parse(&other).unwrap();
+    // The same file sent twice (an answer lost, the write resent) is
+    // there once and counts as done; a file from someone else is refused.
+    assert!(
+        table
+            .attach_file(&other_number, &ivan.sub, &file(2))
+            .await
+            .unwrap()
+    );
+    assert!(
+        table
+            .attach_file(&other_number, &ivan.sub, &file(2))
+            .await
+            .unwrap(),
+        "the resent write found its own file"
+    );
+    assert!(
+        !table
+            .attach_file(&other_number, "someone-else", &file(3))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        customer_card(&world, &ivan, &other).await["files"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     let slot = uploaded(
         &world.orders,
         &ivan,

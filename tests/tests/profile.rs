@@ -785,8 +785,11 @@ async fn unknown_paths_and_methods_are_refused() {
     let api = api(&stack);
     let ivan = customer(&stack, "ivan@example.ru").await;
 
-    let (status, problem) =
-        call(&api, with_bearer(get("/profile/avatar"), &ivan.access_token)).await;
+    let (status, problem) = call(
+        &api,
+        with_bearer(get("/profile/avatar"), &ivan.access_token),
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
     for (method, path) in [
         ("DELETE", "/profile"),

@@ -171,7 +171,7 @@ pub struct CardView<'a> {
     pub created_at: &'a str,
     /// When its status or rating last changed.
     pub updated_at: &'a str,
-    /// What the viewer can do now: `cancel`, `message`, `rate` for the
+    /// What the viewer can do now: `cancel`, `message`, `attach_file`, `rate` for the
     /// customer; `take`, `complete`, `reject`, `message` for an executor.
     pub actions: Vec<&'static str>,
     /// Status changes, files attached and messages, oldest first: every

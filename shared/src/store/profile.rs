@@ -399,6 +399,36 @@ mod tests {
     }
 
     #[test]
+    fn a_photo_is_kept_on_the_item_and_absent_without_one() {
+        use crate::domain::file::{FileName, UploadId};
+        assert!(
+            !serde_dynamo::to_item::<_, HashMap<String, AttributeValue>>(ProfileItem::new(
+                &stored()
+            ))
+            .unwrap()
+            .contains_key("photo")
+        );
+        let mut with_photo = stored();
+        with_photo.photo = Some(Photo {
+            id: UploadId::new(9),
+            name: FileName::parse("Я на пропуск.png").unwrap(),
+            content_type: "image/png".into(),
+            size: 2048,
+            uploaded_at: "2025-01-03T00:00:00.000Z".into(),
+        });
+        let item = serde_dynamo::to_item::<_, HashMap<String, AttributeValue>>(ProfileItem::new(
+            &with_photo,
+        ))
+        .unwrap();
+        let AttributeValue::M(photo) = &item["photo"] else {
+            panic!("the photo is a map");
+        };
+        assert_eq!(photo["type"], AttributeValue::S("image/png".into()));
+        let back: ProfileItem = serde_dynamo::from_item(item).unwrap();
+        assert_eq!(back.into_stored(), with_photo);
+    }
+
+    #[test]
     fn an_item_without_the_mark_reads_as_no_request_in_flight() {
         let mut plain = stored();
         plain.email_request_started_at = None;
