@@ -1,15 +1,20 @@
-//! Files of an order, the same for the customer and the provider's
-//! executors: checking an upload against what S3 holds, and download links.
+//! Files of an order: checking an upload against what S3 holds (the
+//! customer's routes), and download links (the same for the customer and
+//! the provider's executors).
 
 use http::StatusCode;
 
-use crate::domain::file::{FileName, FileUse, file_not_found, upload_not_found, verify_upload};
+use crate::domain::file::file_not_found;
+#[cfg(feature = "orders-api")]
+use crate::domain::file::{FileName, FileUse, upload_not_found, verify_upload};
 use crate::domain::order::Order;
+#[cfg(feature = "orders-api")]
 use crate::error::{ApiError, FieldError};
 use crate::files::{FileStore, order_file_key};
 use crate::http::{ApiResult, json};
 
 /// A pending upload that passed its checks.
+#[cfg(feature = "orders-api")]
 pub(crate) struct VerifiedUpload {
     /// The name it carries.
     pub name: FileName,
@@ -22,6 +27,7 @@ pub(crate) struct VerifiedUpload {
 /// What S3 holds at `pending`, checked for `use_` (HeadObject): 404 when
 /// nothing is there; an object that fails a check is deleted and answered
 /// with a 422 naming the field.
+#[cfg(feature = "orders-api")]
 pub(crate) async fn verify(
     files: &FileStore,
     pending: &str,
@@ -47,6 +53,7 @@ pub(crate) async fn verify(
 
 /// The same checks for the document `index` of a submission: a failure
 /// names `documents[index]`.
+#[cfg(feature = "orders-api")]
 pub(crate) async fn verify_document(
     files: &FileStore,
     pending: &str,
