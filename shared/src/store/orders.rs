@@ -6,7 +6,7 @@
 //!
 //! | item | `pk` | `sk` | index keys | holds |
 //! |---|---|---|---|---|
-//! | order | `ORDER#<number>` | `ORDER` | `gsi1pk = CUSTOMER#<sub>`, `gsi2pk = PROVIDER#<id>`, both sort keys `<created_at>#<number>` | [`Order`], its status history inside |
+//! | order | `ORDER#<number>` | `ORDER` | `gsi1pk = CUSTOMER#<sub>`, `gsi2pk = PROVIDER#<id>`, both sort keys `<created_at>#<number>` | [`Order`], its status history and files inside; `file_ids`, the ids of its files |
 //! | message | `ORDER#<number>` | `HISTORY#<at>#<random>` | — | `kind = message` and a [`Message`] |
 //! | idempotency record | `IDEMPOTENCY#<sub>` | `KEY#<Idempotency-Key>` | — | `request_hash`, `number`, `created_at`, `expires_at` (TTL, +24 h) |
 //!
@@ -21,6 +21,9 @@
 //! - a change of status: one conditional `UpdateItem` of the order, which
 //!   appends to the history inside it, so the status and its history never
 //!   disagree, and of two conflicting changes only one passes its condition;
+//! - a file: one conditional `UpdateItem` of the order that appends it to
+//!   `files` and `file_ids`, if the order is the customer's, still takes
+//!   files, holds fewer than the limit and lacks this id;
 //! - a message: one `TransactWriteItems`: a `ConditionCheck` that the order
 //!   exists, is the writer's and still takes messages, and the `Put` of the
 //!   message item;
