@@ -31,6 +31,14 @@ pub mod notify;
     feature = "notifier"
 ))]
 pub mod paging;
+// Signed tokens handed to clients: paging cursors and unsubscribe links.
+#[cfg(any(
+    feature = "orders-api",
+    feature = "backoffice-api",
+    feature = "notifier",
+    feature = "profile-api"
+))]
+pub mod seal;
 // SigV4 POST policies of browser uploads.
 #[cfg(feature = "s3")]
 pub mod post_policy;

@@ -9,21 +9,16 @@
 //! `invalid_cursor`, never a read of someone else's orders or a 500.
 
 use std::collections::BTreeMap;
-use std::fmt;
-
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
 use crate::config::{self, MissingVariable};
 use crate::error::ApiError;
+use crate::seal::{Label, SealKey};
 
 /// Variable holding the signing key of cursors.
 pub const CURSOR_KEY_VARIABLE: &str = "CURSOR_KEY";
 
 /// Fewest characters of a signing key.
-pub const MIN_KEY_CHARS: usize = 32;
+pub use crate::seal::MIN_KEY_CHARS;
 
 /// Longest cursor accepted, in characters; ours stay far below it.
 pub const MAX_CURSOR_CHARS: usize = 1024;
@@ -32,11 +27,9 @@ pub const MAX_CURSOR_CHARS: usize = 1024;
 /// (`LastEvaluatedKey`), all of them strings.
 pub type StartKey = BTreeMap<String, String>;
 
-type HmacSha256 = Hmac<Sha256>;
-
-/// The signing key of cursors.
-#[derive(Clone)]
-pub struct CursorKey(Vec<u8>);
+/// The signing key of cursors; it prints as `CursorKey(SealKey(***))`.
+#[derive(Debug, Clone)]
+pub struct CursorKey(SealKey);
 
 /// The key is missing or too short to sign with.
 #[derive(Debug, thiserror::Error)]
@@ -47,13 +40,6 @@ pub enum CursorKeyError {
     /// It is shorter than [`MIN_KEY_CHARS`].
     #[error("{CURSOR_KEY_VARIABLE} must hold at least {MIN_KEY_CHARS} characters")]
     TooShort,
-}
-
-/// Never prints the key.
-impl fmt::Debug for CursorKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("CursorKey(***)")
-    }
 }
 
 /// The list a cursor belongs to.
@@ -68,10 +54,9 @@ pub struct CursorScope<'a> {
 impl CursorKey {
     /// A key of `secret`, which must have at least [`MIN_KEY_CHARS`] characters.
     pub fn new(secret: &str) -> Result<Self, CursorKeyError> {
-        if secret.chars().count() < MIN_KEY_CHARS {
-            return Err(CursorKeyError::TooShort);
-        }
-        Ok(Self(secret.as_bytes().to_vec()))
+        SealKey::new(secret)
+            .map(Self)
+            .map_err(|_| CursorKeyError::TooShort)
     }
 
     /// The key of `CURSOR_KEY`.
@@ -82,42 +67,24 @@ impl CursorKey {
     /// The cursor of the page that follows `key` in the list `scope`.
     pub fn seal(&self, scope: CursorScope<'_>, key: &StartKey) -> String {
         let payload = serde_json::to_vec(key).expect("a map of strings serialises");
-        let payload = URL_SAFE_NO_PAD.encode(payload);
-        let signature = URL_SAFE_NO_PAD.encode(self.mac(scope, &payload).finalize().into_bytes());
-        format!("{payload}.{signature}")
+        self.0.seal(Label::Framed(&scope.parts()), &payload)
     }
 
     /// The key `cursor` continues after, if this key sealed it for `scope`.
     pub fn open(&self, scope: CursorScope<'_>, cursor: &str) -> Result<StartKey, ApiError> {
-        if cursor.len() > MAX_CURSOR_CHARS {
-            return Err(invalid_cursor("too long"));
-        }
-        let (payload, signature) = cursor
-            .split_once('.')
-            .ok_or_else(|| invalid_cursor("no signature"))?;
-        let signature = URL_SAFE_NO_PAD
-            .decode(signature)
-            .map_err(|_| invalid_cursor("signature is not base64url"))?;
-        self.mac(scope, payload)
-            .verify_slice(&signature)
-            .map_err(|_| invalid_cursor("signature does not match"))?;
-        let bytes = URL_SAFE_NO_PAD
-            .decode(payload)
-            .map_err(|_| invalid_cursor("payload is not base64url"))?;
+        let bytes = self
+            .0
+            .open(Label::Framed(&scope.parts()), cursor, MAX_CURSOR_CHARS)
+            .map_err(|error| invalid_cursor(error.reason()))?;
         serde_json::from_slice(&bytes).map_err(|_| invalid_cursor("payload is not a key"))
     }
+}
 
-    /// The MAC of `payload` bound to `scope`. Lengths prefix the parts, so
-    /// no two scopes share an input.
-    fn mac(&self, scope: CursorScope<'_>, payload: &str) -> HmacSha256 {
-        let mut mac = HmacSha256::new_from_slice(&self.0).expect("HMAC takes a key of any length");
-        for part in [scope.owner, scope.filter, payload] {
-            mac.update(part.len().to_string().as_bytes());
-            mac.update(b":");
-            mac.update(part.as_bytes());
-            mac.update(b"|");
-        }
-        mac
+impl<'a> CursorScope<'a> {
+    /// What a cursor's signature binds it to: owner, then filter, each
+    /// framed by its length, so no two scopes share a MAC input.
+    fn parts(self) -> [&'a str; 2] {
+        [self.owner, self.filter]
     }
 }
 
@@ -225,9 +192,26 @@ mod tests {
             refused(key().open(MINE, garbage));
         }
         // A correctly signed payload that is not a key.
-        let payload = URL_SAFE_NO_PAD.encode(b"[1,2]");
-        let signature = URL_SAFE_NO_PAD.encode(key().mac(MINE, &payload).finalize().into_bytes());
-        refused(key().open(MINE, &format!("{payload}.{signature}")));
+        let sealed = key().0.seal(Label::Framed(&MINE.parts()), b"[1,2]");
+        refused(key().open(MINE, &sealed));
+    }
+
+    /// A cursor sealed, for [`start`] in the list below, by the code before
+    /// cursors were sealed with [`crate::seal`]: cursors already in clients'
+    /// hands must keep opening.
+    const CURSOR_OF_EARLIER_RELEASES: &str = "eyJnc2kxcGsiOiJDVVNUT01FUiNzdWItMSIsImdzaTFzayI6IjIwMjYtMTItMDRUMTA6MDA6MDAuMDAwWiMyNjEyMDQtN0tRMk1YIiwicGsiOiJPUkRFUiMyNjEyMDQtN0tRMk1YIiwic2siOiJPUkRFUiJ9.hgFqYNZowKo9O-eNNsEdzldufuJfWfCp_HVPgeSN2aQ";
+
+    #[test]
+    fn cursors_keep_their_wire_format() {
+        let scope = CursorScope {
+            owner: "PROVIDER#chamber-moscow",
+            filter: "in_progress",
+        };
+        assert_eq!(key().seal(scope, &start()), CURSOR_OF_EARLIER_RELEASES);
+        assert_eq!(
+            key().open(scope, CURSOR_OF_EARLIER_RELEASES).unwrap(),
+            start()
+        );
     }
 
     #[test]

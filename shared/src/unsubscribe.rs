@@ -10,44 +10,31 @@
 //! Tokens do not expire: an unsubscribe link must keep working in an old
 //! e-mail, and all it can do is turn e-mails off.
 
-use std::fmt;
-
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 
 use crate::config::{self, MissingVariable};
 use crate::domain::profile::NotificationKind;
 use crate::error::ApiError;
+use crate::seal::{Label, SealKey};
 
 /// Variable holding the signing key of unsubscribe tokens.
 pub const UNSUBSCRIBE_KEY_VARIABLE: &str = "UNSUBSCRIBE_KEY";
 
 /// Fewest characters of a signing key.
-pub const MIN_KEY_CHARS: usize = 32;
+pub use crate::seal::MIN_KEY_CHARS;
 
 /// Longest token accepted, in characters; ours stay far below it.
 pub const MAX_TOKEN_CHARS: usize = 512;
 
 /// Label mixed into every signature, so that a MAC made for another purpose
 /// with the same key could never pass as an unsubscribe token.
-const PURPOSE: &[u8] = b"cabinet/unsubscribe/v1|";
+const PURPOSE: Label<'static> = Label::Prefix(b"cabinet/unsubscribe/v1|");
 
-type HmacSha256 = Hmac<Sha256>;
-
-/// The key that signs and checks unsubscribe tokens.
-#[derive(Clone)]
-pub struct UnsubscribeKey(Vec<u8>);
-
-/// Never prints the key.
-impl fmt::Debug for UnsubscribeKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("UnsubscribeKey(***)")
-    }
-}
+/// The key that signs and checks unsubscribe tokens; it prints as
+/// `UnsubscribeKey(SealKey(***))`.
+#[derive(Debug, Clone)]
+pub struct UnsubscribeKey(SealKey);
 
 /// The key is missing or too short to sign with.
 #[derive(Debug, thiserror::Error)]
@@ -81,10 +68,9 @@ struct Payload {
 impl UnsubscribeKey {
     /// A key of `secret`, which must have at least [`MIN_KEY_CHARS`] characters.
     pub fn new(secret: &str) -> Result<Self, UnsubscribeKeyError> {
-        if secret.chars().count() < MIN_KEY_CHARS {
-            return Err(UnsubscribeKeyError::TooShort);
-        }
-        Ok(Self(secret.as_bytes().to_vec()))
+        SealKey::new(secret)
+            .map(Self)
+            .map_err(|_| UnsubscribeKeyError::TooShort)
     }
 
     /// The key of `UNSUBSCRIBE_KEY`.
@@ -100,29 +86,16 @@ impl UnsubscribeKey {
             iat: issued_at,
         };
         let payload = serde_json::to_vec(&payload).expect("a payload of strings serialises");
-        let payload = URL_SAFE_NO_PAD.encode(payload);
-        let signature = URL_SAFE_NO_PAD.encode(self.mac(&payload).finalize().into_bytes());
-        format!("{payload}.{signature}")
+        self.0.seal(PURPOSE, &payload)
     }
 
     /// What `token` asks for, if this key issued it; 400
     /// `invalid_unsubscribe_token` otherwise.
     pub fn verify(&self, token: &str) -> Result<Unsubscribe, ApiError> {
-        if token.len() > MAX_TOKEN_CHARS {
-            return Err(invalid_token("too long"));
-        }
-        let (payload, signature) = token
-            .split_once('.')
-            .ok_or_else(|| invalid_token("no signature"))?;
-        let signature = URL_SAFE_NO_PAD
-            .decode(signature)
-            .map_err(|_| invalid_token("signature is not base64url"))?;
-        self.mac(payload)
-            .verify_slice(&signature)
-            .map_err(|_| invalid_token("signature does not match"))?;
-        let bytes = URL_SAFE_NO_PAD
-            .decode(payload)
-            .map_err(|_| invalid_token("payload is not base64url"))?;
+        let bytes = self
+            .0
+            .open(PURPOSE, token, MAX_TOKEN_CHARS)
+            .map_err(|error| invalid_token(error.reason()))?;
         let payload: Payload =
             serde_json::from_slice(&bytes).map_err(|_| invalid_token("payload does not read"))?;
         let kind = NotificationKind::parse(&payload.list)
@@ -132,13 +105,6 @@ impl UnsubscribeKey {
             kind,
             issued_at: payload.iat,
         })
-    }
-
-    fn mac(&self, payload: &str) -> HmacSha256 {
-        let mut mac = HmacSha256::new_from_slice(&self.0).expect("HMAC takes a key of any length");
-        mac.update(PURPOSE);
-        mac.update(payload.as_bytes());
-        mac
     }
 }
 
@@ -206,6 +172,27 @@ mod tests {
             let error = key().verify(junk).unwrap_err();
             assert_eq!(error.status, StatusCode::BAD_REQUEST, "{junk}");
         }
+    }
+
+    /// The token issued, for sub-1's message e-mails at 1 700 000 000, by
+    /// the code before tokens were sealed with [`crate::seal`]: links in
+    /// e-mails already sent must keep working.
+    const TOKEN_OF_EARLIER_RELEASES: &str = "eyJzdWIiOiJzdWItMSIsImxpc3QiOiJtZXNzYWdlX2VtYWlscyIsImlhdCI6MTcwMDAwMDAwMH0.3FHjak-eZAohLZ_IWr7tqTvWutThS5hb-xjqGXBZWn4";
+
+    #[test]
+    fn tokens_keep_their_wire_format() {
+        assert_eq!(
+            key().issue("sub-1", NotificationKind::Message, 1_700_000_000),
+            TOKEN_OF_EARLIER_RELEASES
+        );
+        assert_eq!(
+            key().verify(TOKEN_OF_EARLIER_RELEASES).unwrap(),
+            Unsubscribe {
+                customer_id: "sub-1".into(),
+                kind: NotificationKind::Message,
+                issued_at: 1_700_000_000,
+            }
+        );
     }
 
     #[test]
