@@ -686,7 +686,95 @@ pub fn order_closed(status: OrderStatus) -> ApiError {
 }
 
 #[cfg(test)]
+pub(crate) mod samples {
+    //! The order the unit tests of the crate start from.
+
+    use super::*;
+
+    /// Customer `sub-1`'s order of an ATA carnet from the Moscow chamber,
+    /// submitted at 10:00 on 4 December 2026, now in `status`, with no
+    /// executor, messages, files or rating; tests adjust it with struct
+    /// update syntax.
+    pub(crate) fn sample_order(status: OrderStatus) -> Order {
+        Order {
+            number: OrderNumber::parse("261204-7KQ2MX").expect("the sample number is well formed"),
+            customer_id: "sub-1".into(),
+            idempotency_key: "key-1".into(),
+            service: ServiceRef {
+                id: "ata-carnet".into(),
+                title: "Карнет АТА".into(),
+            },
+            provider: ProviderRef {
+                id: "chamber-moscow".into(),
+                name: "Московская ТПП".into(),
+                kind: "chamber".into(),
+                city: "Москва".into(),
+            },
+            form: OrderContent {
+                subject: "Карнет".into(),
+                text: "Прошу оформить карнет.".into(),
+                contact: Contact {
+                    first_name: "Иван".into(),
+                    last_name: "Петров".into(),
+                    patronymic: None,
+                    email: "ivan@example.ru".into(),
+                    phone: "+79001234567".into(),
+                    organization: None,
+                },
+            },
+            status,
+            status_history: vec![StatusChange {
+                at: "2026-12-04T10:00:00.000Z".into(),
+                actor: Actor::customer("sub-1"),
+                from: None,
+                to: OrderStatus::Submitted,
+                reason: None,
+            }],
+            created_at: "2026-12-04T10:00:00.000Z".into(),
+            updated_at: "2026-12-04T10:00:00.000Z".into(),
+            version: 1,
+            executor: None,
+            expected_completion: None,
+            cancel_reason: None,
+            rejection_reason: None,
+            rating: None,
+            files: Vec::new(),
+        }
+    }
+
+    /// The executor of the provider who takes [`sample_order`] into work.
+    pub(crate) fn sample_executor() -> Executor {
+        Executor {
+            id: "executor-1".into(),
+            name: "Сидоров Пётр".into(),
+            email: "sidorov@tpp.example.ru".into(),
+        }
+    }
+
+    /// [`sample_executor`] as the author of a history entry.
+    pub(crate) fn sample_executor_actor() -> Actor {
+        let executor = sample_executor();
+        Actor {
+            role: Role::Executor,
+            id: executor.id,
+            name: Some(executor.name),
+        }
+    }
+
+    /// The executor's question on [`sample_order`] at 11:00.
+    pub(crate) fn sample_message() -> Message {
+        Message {
+            at: "2026-12-04T11:00:00.000Z".into(),
+            author: sample_executor_actor(),
+            subject: "Уточнение по заявке".into(),
+            text: "Пришлите, пожалуйста, список образцов для карнета.".into(),
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
+    use super::samples::{sample_executor, sample_order};
     use super::*;
     use time::macros::datetime;
 
@@ -839,94 +927,45 @@ mod tests {
         assert!(earlier < later);
     }
 
-    fn order(status: OrderStatus) -> Order {
-        Order {
-            number: OrderNumber::parse("261204-7KQ2MX").unwrap(),
-            customer_id: "customer-1".into(),
-            idempotency_key: "key-1".into(),
-            service: ServiceRef {
-                id: "ata-carnet".into(),
-                title: "Карнет АТА".into(),
-            },
-            provider: ProviderRef {
-                id: "chamber-moscow".into(),
-                name: "Московская ТПП".into(),
-                kind: "chamber".into(),
-                city: "Москва".into(),
-            },
-            form: OrderContent {
-                subject: "Оформление карнета".into(),
-                text: "Прошу оформить карнет АТА для выставки.".into(),
-                contact: Contact {
-                    first_name: "Иван".into(),
-                    last_name: "Петров".into(),
-                    patronymic: None,
-                    email: "ivan@example.ru".into(),
-                    phone: "+79001234567".into(),
-                    organization: None,
-                },
-            },
-            status,
-            status_history: Vec::new(),
-            created_at: "2026-12-04T10:00:00.000Z".into(),
-            updated_at: "2026-12-04T10:00:00.000Z".into(),
-            version: 1,
-            executor: None,
-            expected_completion: None,
-            cancel_reason: None,
-            rejection_reason: None,
-            rating: None,
-            files: Vec::new(),
-        }
-    }
-
-    fn executor() -> Executor {
-        Executor {
-            id: "executor-1".into(),
-            name: "Сидоров Пётр".into(),
-            email: "sidorov@tpp.example.ru".into(),
-        }
-    }
-
     #[test]
     fn the_executor_is_revealed_only_once_taken_into_work() {
-        let mut new = order(Submitted);
+        let mut new = sample_order(Submitted);
         assert!(!new.reveals_executor());
         // An executor on a new order (never the case when storage follows
         // the workflow) is still hidden.
-        new.executor = Some(executor());
+        new.executor = Some(sample_executor());
         assert!(!new.reveals_executor());
         for status in [InProgress, Done, Cancelled, Rejected] {
-            let mut taken = order(status);
-            taken.executor = Some(executor());
+            let mut taken = sample_order(status);
+            taken.executor = Some(sample_executor());
             assert!(taken.reveals_executor(), "{status:?}");
         }
-        assert!(!order(Rejected).reveals_executor());
+        assert!(!sample_order(Rejected).reveals_executor());
     }
 
     #[test]
     fn actions_follow_the_status() {
         assert_eq!(
-            order(Submitted).customer_actions(),
+            sample_order(Submitted).customer_actions(),
             ["cancel", "message", "attach_file"]
         );
         assert_eq!(
-            order(InProgress).customer_actions(),
+            sample_order(InProgress).customer_actions(),
             ["cancel", "message", "attach_file"]
         );
         assert_eq!(
-            order(Done).customer_actions(),
+            sample_order(Done).customer_actions(),
             ["message", "attach_file", "rate"]
         );
-        let mut rated = order(Done);
+        let mut rated = sample_order(Done);
         rated.rating = Some(Rating {
             score: 5,
             comment: None,
             rated_at: "2026-12-05T10:00:00.000Z".into(),
         });
         assert_eq!(rated.customer_actions(), ["message", "attach_file"]);
-        assert!(order(Cancelled).customer_actions().is_empty());
-        let mut full = order(InProgress);
+        assert!(sample_order(Cancelled).customer_actions().is_empty());
+        let mut full = sample_order(InProgress);
         full.files = (0..MAX_FILES_PER_ORDER as u128)
             .map(|n| AttachedFile {
                 id: crate::domain::file::UploadId::new(n),
@@ -934,7 +973,7 @@ mod tests {
                 content_type: "application/pdf".into(),
                 size: 1,
                 uploaded_at: "2026-12-05T10:00:00.000Z".into(),
-                author: Actor::customer("customer-1"),
+                author: Actor::customer("sub-1"),
             })
             .collect();
         assert_eq!(full.customer_actions(), ["cancel", "message"]);
@@ -942,22 +981,22 @@ mod tests {
         assert!(full.file("0").is_none());
 
         assert_eq!(
-            order(Submitted).executor_actions(),
+            sample_order(Submitted).executor_actions(),
             ["take", "reject", "message"]
         );
         assert_eq!(
-            order(InProgress).executor_actions(),
+            sample_order(InProgress).executor_actions(),
             ["complete", "reject", "message"]
         );
-        assert_eq!(order(Done).executor_actions(), ["message"]);
-        assert!(order(Rejected).executor_actions().is_empty());
+        assert_eq!(sample_order(Done).executor_actions(), ["message"]);
+        assert!(sample_order(Rejected).executor_actions().is_empty());
     }
 
     #[test]
     fn ownership_is_by_customer_and_by_provider() {
-        let order = order(Submitted);
-        assert!(order.belongs_to("customer-1"));
-        assert!(!order.belongs_to("customer-2"));
+        let order = sample_order(Submitted);
+        assert!(order.belongs_to("sub-1"));
+        assert!(!order.belongs_to("sub-2"));
         assert!(order.is_for_provider("chamber-moscow"));
         assert!(!order.is_for_provider("chamber-spb"));
     }
@@ -977,8 +1016,8 @@ mod tests {
 
     #[test]
     fn debug_hides_personal_data() {
-        let mut order = order(InProgress);
-        order.executor = Some(executor());
+        let mut order = sample_order(InProgress);
+        order.executor = Some(sample_executor());
         let text = format!("{order:?} {:?}", order.form);
         for secret in ["Иван", "Петров", "ivan@", "+7900", "карнет", "Сидоров"]
         {

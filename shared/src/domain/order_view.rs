@@ -430,84 +430,29 @@ mod tests {
 
     use super::*;
     use crate::domain::file::{FileName, UploadId};
-    use crate::domain::order::{Executor, OrderContent};
-
-    fn executor_actor() -> Actor {
-        Actor {
-            role: Role::Executor,
-            id: "executor-1".into(),
-            name: Some("Сидоров Пётр".into()),
-        }
-    }
+    use crate::domain::order::samples::{
+        sample_executor, sample_executor_actor, sample_message, sample_order,
+    };
 
     fn card(status: OrderStatus) -> Card {
-        let mut history = vec![StatusChange {
-            at: "2026-12-04T10:00:00.000Z".into(),
-            actor: Actor::customer("sub-1"),
-            from: None,
-            to: OrderStatus::Submitted,
-            reason: None,
-        }];
-        let mut executor = None;
+        let mut order = sample_order(status);
         if status != OrderStatus::Submitted {
-            history.push(StatusChange {
+            order.status_history.push(StatusChange {
                 at: "2026-12-04T12:00:00.000Z".into(),
-                actor: executor_actor(),
+                actor: sample_executor_actor(),
                 from: Some(OrderStatus::Submitted),
                 to: status,
                 reason: None,
             });
-            executor = Some(Executor {
-                id: "executor-1".into(),
-                name: "Сидоров Пётр".into(),
-                email: "sidorov@tpp.example.ru".into(),
-            });
+            order.executor = Some(sample_executor());
         }
         Card {
             order: Order {
-                number: OrderNumber::parse("261204-7KQ2MX").unwrap(),
-                customer_id: "sub-1".into(),
-                idempotency_key: "key-1".into(),
-                service: ServiceRef {
-                    id: "ata-carnet".into(),
-                    title: "Карнет АТА".into(),
-                },
-                provider: ProviderRef {
-                    id: "chamber-moscow".into(),
-                    name: "Московская ТПП".into(),
-                    kind: "chamber".into(),
-                    city: "Москва".into(),
-                },
-                form: OrderContent {
-                    subject: "Карнет".into(),
-                    text: "Прошу оформить карнет.".into(),
-                    contact: Contact {
-                        first_name: "Иван".into(),
-                        last_name: "Петров".into(),
-                        patronymic: None,
-                        email: "ivan@example.ru".into(),
-                        phone: "+79001234567".into(),
-                        organization: None,
-                    },
-                },
-                status,
-                status_history: history,
-                created_at: "2026-12-04T10:00:00.000Z".into(),
                 updated_at: "2026-12-04T12:00:00.000Z".into(),
                 version: 2,
-                executor,
-                expected_completion: None,
-                cancel_reason: None,
-                rejection_reason: None,
-                rating: None,
-                files: Vec::new(),
+                ..order
             },
-            messages: vec![Message {
-                at: "2026-12-04T11:00:00.000Z".into(),
-                author: executor_actor(),
-                subject: "Уточнение по заявке".into(),
-                text: "Пришлите, пожалуйста, список образцов для карнета.".into(),
-            }],
+            messages: vec![sample_message()],
             history_truncated: false,
         }
     }

@@ -269,55 +269,30 @@ impl Letter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::order::{
-        Actor, Contact, Executor, OrderContent, OrderNumber, OrderStatus, ProviderRef, Role,
-        ServiceRef,
-    };
+    use crate::domain::order::samples::sample_order;
+    use crate::domain::order::{Actor, Executor, OrderContent, OrderStatus, Role, ServiceRef};
 
+    /// An order whose service title is long enough to fold the subject,
+    /// whose subject holds HTML, and whose executor is always set.
     fn order(status: OrderStatus) -> Order {
+        let sample = sample_order(status);
         Order {
-            number: OrderNumber::parse("261204-7KQ2MX").unwrap(),
-            customer_id: "sub-1".into(),
-            idempotency_key: "k".into(),
             service: ServiceRef {
                 id: "force-majeure-domestic".into(),
                 title:
                     "Заключение об обстоятельствах непреодолимой силы по договорам внутри страны"
                         .into(),
             },
-            provider: ProviderRef {
-                id: "chamber-moscow".into(),
-                name: "Московская ТПП".into(),
-                kind: "chamber".into(),
-                city: "Москва".into(),
-            },
             form: OrderContent {
                 subject: "<b>Срочно</b> & \"важно\"".into(),
-                text: "Текст".into(),
-                contact: Contact {
-                    first_name: "Иван".into(),
-                    last_name: "Петров".into(),
-                    patronymic: None,
-                    email: "ivan@example.ru".into(),
-                    phone: "+79001234567".into(),
-                    organization: None,
-                },
+                ..sample.form
             },
-            status,
-            status_history: vec![],
-            created_at: "2026-12-04T10:00:00.000Z".into(),
-            updated_at: "2026-12-04T10:00:00.000Z".into(),
-            version: 2,
             executor: Some(Executor {
                 id: "sub-9".into(),
                 name: "Пётр Сидоров".into(),
                 email: "petr@chamber.ru".into(),
             }),
-            expected_completion: None,
-            cancel_reason: None,
-            rejection_reason: None,
-            rating: None,
-            files: Vec::new(),
+            ..sample
         }
     }
 

@@ -1117,54 +1117,22 @@ impl From<SummaryItem> for OrderSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::order::{
-        Actor, Contact, OrderContent, ProviderRef, Role, ServiceRef, StatusChange,
-    };
+    use crate::domain::order::samples::{sample_message, sample_order};
+    use crate::domain::order::{Contact, OrderContent};
 
+    /// A new order, with an organization to read back.
     fn order() -> Order {
+        let sample = sample_order(OrderStatus::Submitted);
+        let contact = Contact {
+            organization: Some("ООО «Ромашка»".into()),
+            ..sample.form.contact
+        };
         Order {
-            number: OrderNumber::parse("261204-7KQ2MX").unwrap(),
-            customer_id: "sub-1".into(),
-            idempotency_key: "key-1".into(),
-            service: ServiceRef {
-                id: "ata-carnet".into(),
-                title: "Карнет АТА".into(),
-            },
-            provider: ProviderRef {
-                id: "chamber-moscow".into(),
-                name: "Московская ТПП".into(),
-                kind: "chamber".into(),
-                city: "Москва".into(),
-            },
             form: OrderContent {
-                subject: "Карнет".into(),
-                text: "Прошу оформить карнет.".into(),
-                contact: Contact {
-                    first_name: "Иван".into(),
-                    last_name: "Петров".into(),
-                    patronymic: None,
-                    email: "ivan@example.ru".into(),
-                    phone: "+79001234567".into(),
-                    organization: Some("ООО «Ромашка»".into()),
-                },
+                contact,
+                ..sample.form
             },
-            status: OrderStatus::Submitted,
-            status_history: vec![StatusChange {
-                at: "2026-12-04T10:00:00.000Z".into(),
-                actor: Actor::customer("sub-1"),
-                from: None,
-                to: OrderStatus::Submitted,
-                reason: None,
-            }],
-            created_at: "2026-12-04T10:00:00.000Z".into(),
-            updated_at: "2026-12-04T10:00:00.000Z".into(),
-            version: 1,
-            executor: None,
-            expected_completion: None,
-            cancel_reason: None,
-            rejection_reason: None,
-            rating: None,
-            files: Vec::new(),
+            ..sample
         }
     }
 
@@ -1194,13 +1162,7 @@ mod tests {
     fn a_message_item_sorts_by_time_under_the_order() {
         let message = Message {
             at: "2026-12-04T10:05:00.000Z".into(),
-            author: Actor {
-                role: Role::Executor,
-                id: "executor-1".into(),
-                name: Some("Сидоров Пётр".into()),
-            },
-            subject: "Уточнение по заявке".into(),
-            text: "Пришлите, пожалуйста, список образцов.".into(),
+            ..sample_message()
         };
         let item = to_item(&MessageItem {
             pk: order_pk(&order().number),
