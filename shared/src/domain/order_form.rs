@@ -21,7 +21,7 @@ use super::profile::Profile;
 use super::registration::{
     labels as person, parse_login, parse_name, parse_patronymic, parse_phone, required,
 };
-use super::text::BoundedText;
+use super::text::{BoundedText, TextError};
 use super::{Email, MobilePhone, PersonName};
 use crate::catalog::is_valid_id;
 use crate::error::{ApiError, FieldError};
@@ -81,13 +81,24 @@ pub const MAX_PAGE_SIZE: i32 = 50;
 /// Longest `Idempotency-Key`, in characters.
 pub const IDEMPOTENCY_KEY_MAX_CHARS: usize = 128;
 
+/// How a text field is read: [`LINE`] or [`FREE`].
+type TextKind = fn(&str, usize, usize) -> Result<BoundedText, TextError>;
+/// One line (subjects, an organization's name): no CR, LF, TAB or other
+/// control character, which could split a mail header or a list row.
+const LINE: TextKind = BoundedText::parse_line;
+/// Free text with line breaks: an order's or message's text, a rating's
+/// comment, the reasons of a cancellation or rejection (explanations that
+/// may run to paragraphs).
+const FREE: TextKind = BoundedText::parse;
+
 fn text(
     field: &str,
     label: &str,
     raw: Option<&str>,
     (min, max): (usize, usize),
+    kind: TextKind,
 ) -> Result<BoundedText, FieldError> {
-    BoundedText::parse(raw.unwrap_or_default(), min, max)
+    kind(raw.unwrap_or_default(), min, max)
         .map_err(|error| FieldError::new(field, error.code(), error.describe(label)))
 }
 
@@ -97,10 +108,11 @@ fn optional_text(
     label: &str,
     raw: Option<&str>,
     bounds: (usize, usize),
+    kind: TextKind,
 ) -> Result<Option<BoundedText>, FieldError> {
     match raw.map(str::trim) {
         None | Some("") => Ok(None),
-        Some(raw) => text(field, label, Some(raw), bounds).map(Some),
+        Some(raw) => text(field, label, Some(raw), bounds, kind).map(Some),
     }
 }
 
@@ -229,11 +241,18 @@ impl OrderForm {
                 labels::SUBJECT,
                 self.subject.as_deref(),
                 ORDER_SUBJECT_CHARS,
+                LINE,
             ),
         );
         let text = collect(
             &mut errors,
-            text("text", labels::TEXT, self.text.as_deref(), ORDER_TEXT_CHARS),
+            text(
+                "text",
+                labels::TEXT,
+                self.text.as_deref(),
+                ORDER_TEXT_CHARS,
+                FREE,
+            ),
         );
         let contact = match self.contact {
             None => ContactDraft::default(),
@@ -321,6 +340,7 @@ impl ContactForm {
                 labels::ORGANIZATION,
                 self.organization.as_deref(),
                 ORGANIZATION_CHARS,
+                LINE,
             ),
         )
         .flatten();
@@ -576,6 +596,7 @@ impl MessageForm {
                 labels::MESSAGE_SUBJECT,
                 self.subject.as_deref(),
                 MESSAGE_SUBJECT_CHARS,
+                LINE,
             ),
         );
         let text = collect(
@@ -585,6 +606,7 @@ impl MessageForm {
                 labels::MESSAGE_TEXT,
                 self.text.as_deref(),
                 MESSAGE_TEXT_CHARS,
+                FREE,
             ),
         );
         match (subject, text) {
@@ -647,6 +669,7 @@ impl RatingForm {
                 labels::COMMENT,
                 self.comment.as_deref(),
                 COMMENT_CHARS,
+                FREE,
             ),
         );
         match (score, comment) {
@@ -672,6 +695,7 @@ impl CancelForm {
             labels::CANCEL_REASON,
             self.reason.as_deref(),
             CANCEL_REASON_CHARS,
+            FREE,
         )
         .map_err(|error| ApiError::validation(vec![error]))
     }
@@ -693,6 +717,7 @@ impl RejectForm {
             labels::REJECTION_REASON,
             self.reason.as_deref(),
             REJECTION_REASON_CHARS,
+            FREE,
         )
         .map_err(|error| ApiError::validation(vec![error]))
     }
@@ -1096,6 +1121,26 @@ mod tests {
             fields(&error),
             [("subject", "required"), ("text", "required")]
         );
+    }
+
+    #[test]
+    fn subjects_are_one_line_and_texts_may_span_several() {
+        let error = OrderForm {
+            subject: Some("Тема\r\nBcc: x@y".into()),
+            text: Some("Первая строка текста.\r\nВторая строка\tс табуляцией.".into()),
+            ..form()
+        }
+        .parse()
+        .unwrap_err();
+        assert_eq!(fields(&error), [("subject", "invalid_characters")]);
+        let error = message("Тема сообщения\nBcc: x@y", &"я\n".repeat(30)).unwrap_err();
+        assert_eq!(fields(&error), [("subject", "invalid_characters")]);
+        let comment = rating(Some(5), Some("Спасибо.\nВсё сделали в срок."));
+        assert!(comment.is_ok());
+        let reason = CancelForm {
+            reason: Some("Передумал.\nОформлю позже.".into()),
+        };
+        assert!(reason.parse().is_ok());
     }
 
     fn rating(score: Option<i64>, comment: Option<&str>) -> Result<RatingDraft, ApiError> {

@@ -5,14 +5,17 @@ pub fn char_count(text: &str) -> usize {
     text.chars().count()
 }
 
-/// Number of characters a reader sees: neither white space nor zero-width
-/// format characters (U+200B–U+200F, U+2060–U+2064, U+FEFF, U+00AD).
+/// Zero-width format characters, which a reader does not see: U+00AD,
+/// U+200B–U+200F, U+2060–U+2064, U+FEFF.
+pub(crate) fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
+}
+
+/// Number of characters a reader sees: neither white space nor
+/// [invisible](is_invisible) ones.
 fn visible_count(text: &str) -> usize {
     text.chars()
-        .filter(|&c| {
-            !c.is_whitespace()
-                && !matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
-        })
+        .filter(|&c| !c.is_whitespace() && !is_invisible(c))
         .count()
 }
 
@@ -20,6 +23,28 @@ fn visible_count(text: &str) -> usize {
 /// U+2066–U+2069); a message needs none, and they can disguise what it says.
 fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Whether a text of the given kind may not hold `c`: bidi controls never,
+/// control characters never except line breaks and tabs in multi-line
+/// text. A single-line text also refuses the Unicode line and paragraph
+/// separators (U+2028, U+2029), which break a line as LF does.
+fn is_forbidden(c: char, lines: Lines) -> bool {
+    let line_break = matches!(c, '\n' | '\r' | '\t' | '\u{2028}' | '\u{2029}');
+    match lines {
+        Lines::Multi => (c.is_control() && !line_break) || is_bidi_control(c),
+        Lines::Single => c.is_control() || line_break || is_bidi_control(c),
+    }
+}
+
+/// Whether a text may span several lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lines {
+    /// One line: a subject, a name, a title (no CR, LF, TAB or other
+    /// control character; they could split a mail header or a file name).
+    Single,
+    /// Free text with line breaks and tabs: an order's or message's text.
+    Multi,
 }
 
 /// Text trimmed of surrounding white space with a length, in characters,
@@ -42,21 +67,31 @@ pub enum TextError {
         /// The maximum, in characters.
         max: usize,
     },
-    /// Holds control characters other than line breaks and tabs.
+    /// Holds control characters (in multi-line text, other than line
+    /// breaks and tabs) or bidi controls.
     ControlCharacters,
 }
 
 impl BoundedText {
-    /// Trims `raw` and checks its length in characters.
+    /// Trims `raw`, a multi-line text, and checks its length in characters.
     pub fn parse(raw: &str, min: usize, max: usize) -> Result<Self, TextError> {
+        Self::parse_as(raw, min, max, Lines::Multi)
+    }
+
+    /// Trims `raw`, a single-line text, and checks its length in
+    /// characters: any control character inside, CR, LF and TAB included,
+    /// refuses it.
+    pub fn parse_line(raw: &str, min: usize, max: usize) -> Result<Self, TextError> {
+        Self::parse_as(raw, min, max, Lines::Single)
+    }
+
+    /// Trims `raw`, a text of the given kind, and checks its length.
+    fn parse_as(raw: &str, min: usize, max: usize, lines: Lines) -> Result<Self, TextError> {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
             return Err(TextError::Empty);
         }
-        if trimmed
-            .chars()
-            .any(|c| (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) || is_bidi_control(c))
-        {
+        if trimmed.chars().any(|c| is_forbidden(c, lines)) {
             return Err(TextError::ControlCharacters);
         }
         // The minimum counts what a reader sees: zero-width and other format
@@ -175,5 +210,36 @@ mod tests {
             Err(TextError::ControlCharacters)
         );
         assert!(BoundedText::parse("строка\nвторая", 1, 50).is_ok());
+    }
+
+    #[test]
+    fn a_single_line_refuses_line_breaks_tabs_and_bidi_controls() {
+        for raw in [
+            "Тема\r\nBcc: x@y",
+            "Тема\nвторая",
+            "Тема\rвторая",
+            "Тема\tс табуляцией",
+            "Тема\u{2028}вторая",
+            "Тема\u{85}вторая",
+            "invoice\u{202e}fdp.exe",
+        ] {
+            assert_eq!(
+                BoundedText::parse_line(raw, 1, 200),
+                Err(TextError::ControlCharacters),
+                "{raw:?}"
+            );
+        }
+        // Surrounding line breaks are trimmed, not refused.
+        assert_eq!(
+            BoundedText::parse_line("\r\n Тема заявки \n", 1, 200)
+                .unwrap()
+                .as_str(),
+            "Тема заявки"
+        );
+        assert!(BoundedText::parse("Тема\r\nвторая строка", 1, 200).is_ok());
+        assert_eq!(
+            BoundedText::parse_line("\u{200b}", 1, 200),
+            Err(TextError::Empty)
+        );
     }
 }
