@@ -13,6 +13,7 @@ use http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::order::{Actor, OrderStatus};
+use super::text::{BoundedText, TextError, is_invisible};
 use crate::error::{ApiError, FieldError};
 
 /// Largest document of an order, in bytes: 20 MiB.
@@ -107,8 +108,8 @@ impl FileUse {
     }
 }
 
-/// The name a customer gave a file, as typed (NFC), 1 to 300 characters
-/// without control characters. It is shown back and offered when the file
+/// The name a customer gave a file, as typed (NFC), one line of 1 to 300
+/// characters without control, bidi or invisible characters. It is shown back and offered when the file
 /// is saved; it never names an object in the bucket.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -119,27 +120,28 @@ impl FileName {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         use unicode_normalization::UnicodeNormalization;
         let name: String = raw.trim().nfc().collect();
-        if name.is_empty() {
-            return Err(FieldError::new(
-                "name",
-                "required",
-                "«Имя файла»: укажите имя файла.",
-            ));
+        // One line without control or bidi characters, as every other
+        // single-line text; a reversed extension (`invoice\u{202e}fdp.exe`)
+        // could pass off a program as a document.
+        let name =
+            BoundedText::parse_line(&name, 1, NAME_MAX_CHARS).map_err(|error| match error {
+                TextError::Empty | TextError::TooShort { .. } => {
+                    FieldError::new("name", "required", "«Имя файла»: укажите имя файла.")
+                }
+                TextError::TooLong { .. } => FieldError::new(
+                    "name",
+                    "too_long",
+                    format!("«Имя файла»: не больше {NAME_MAX_CHARS} символов."),
+                ),
+                TextError::ControlCharacters => invalid_name_characters(),
+            })?;
+        // Invisible characters are refused rather than kept or dropped: the
+        // name is kept exactly as typed, and a name that differs from what
+        // the customer sees could pass for another.
+        if name.as_str().chars().any(is_invisible) {
+            return Err(invalid_name_characters());
         }
-        if name.chars().count() > NAME_MAX_CHARS {
-            return Err(FieldError::new(
-                "name",
-                "too_long",
-                format!("«Имя файла»: не больше {NAME_MAX_CHARS} символов."),
-            ));
-        }
-        if name.chars().any(char::is_control) {
-            return Err(FieldError::new(
-                "name",
-                "invalid_characters",
-                "«Имя файла»: уберите из имени управляющие символы.",
-            ));
-        }
+        let name = name.into_inner();
         Ok(Self(name))
     }
 
@@ -158,6 +160,14 @@ impl FileName {
             rfc5987(&self.0)
         )
     }
+}
+
+fn invalid_name_characters() -> FieldError {
+    FieldError::new(
+        "name",
+        "invalid_characters",
+        "«Имя файла»: уберите из имени управляющие и невидимые символы.",
+    )
 }
 
 /// File names are personal data: never printed.
@@ -553,6 +563,29 @@ mod tests {
         );
         // Decomposed «й» is stored composed.
         assert_eq!(FileName::parse("и\u{306}").unwrap().as_str(), "й");
+    }
+
+    #[test]
+    fn names_refuse_bidi_controls_line_breaks_and_invisible_characters() {
+        for raw in [
+            "invoice\u{202e}fdp.exe",
+            "a\u{2066}b.pdf",
+            "\u{feff}a.pdf",
+            "a\u{200b}.pdf",
+            "отчёт\r\n.pdf",
+            "отчёт\t.pdf",
+        ] {
+            assert_eq!(
+                FileName::parse(raw).unwrap_err().code,
+                "invalid_characters",
+                "{raw:?}"
+            );
+        }
+        assert_eq!(FileName::parse("\u{200b}").unwrap_err().code, "required");
+        assert_eq!(
+            FileName::parse("\u{feff} \u{2060}").unwrap_err().code,
+            "required"
+        );
     }
 
     #[test]
