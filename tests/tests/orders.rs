@@ -1070,3 +1070,235 @@ async fn a_write_that_keeps_conflicting_is_a_503_to_retry() {
         [("status".to_string(), "submitted".to_string())]
     );
 }
+
+/// Every route of every function refuses a query parameter it does not
+/// take with 400 `unknown_parameter`, before it reads or writes anything:
+/// the bodies are valid, so without the check each write would land.
+#[tokio::test]
+async fn every_route_refuses_an_unknown_query_parameter_and_writes_nothing() {
+    use cabinet::domain::file::UploadId;
+    use cabinet::domain::profile::NotificationKind;
+    use cabinet::handlers::auth::AuthApi;
+    use cabinet::handlers::catalog::CatalogApi;
+
+    let world = world().await;
+    let stack = &world.stack;
+    let ivan = customer(stack, "ivan@example.ru").await;
+    let petr = executor(stack, "petr@tpp.example.ru", PROVIDER).await;
+    let number = submit(&world, &ivan, PROVIDER).await;
+    let auth = AuthApi::new(stack.cognito(), stack.client_id.clone(), verifier(stack));
+    let catalog = CatalogApi::new(stack.dynamodb(), stack.table.clone());
+    let file = UploadId::new(7);
+    let token = cabinet_tests::unsubscribe_key().issue(&ivan.sub, NotificationKind::Status, 0);
+    let upload = json!({"name": "скан.pdf", "type": "application/pdf", "size": 10});
+    let sign_up = json!({
+        "email": "new@example.ru", "password": PASSWORD, "first_name": "Анна",
+        "last_name": "Иванова", "phone": "8 900 111-22-33",
+    });
+    let profile = json!({
+        "first_name": "Иван", "last_name": "Петров", "email": "ivan@example.ru",
+        "phone": "8 900 123-45-67", "notifications": {"status_emails": false},
+    });
+    let customer_routes: Vec<(&str, String, Value)> = vec![
+        ("GET", "/profile".into(), Value::Null),
+        ("PUT", "/profile".into(), profile),
+        (
+            "POST",
+            "/profile/email/confirm".into(),
+            json!({"code": "123456"}),
+        ),
+        ("POST", format!("/unsubscribe?token={token}&"), Value::Null),
+        ("POST", "/profile/photo/upload".into(), upload.clone()),
+        ("PUT", "/profile/photo".into(), json!({"upload_id": file})),
+        ("DELETE", "/profile/photo".into(), Value::Null),
+        ("POST", "/orders".into(), form(SERVICE, PROVIDER)),
+        ("GET", "/orders?limit=5&".into(), Value::Null),
+        ("POST", "/orders/uploads".into(), upload.clone()),
+        ("GET", format!("/orders/{number}"), Value::Null),
+        ("POST", format!("/orders/{number}/uploads"), upload),
+        (
+            "POST",
+            format!("/orders/{number}/files"),
+            json!({"upload_id": file}),
+        ),
+        ("GET", format!("/orders/{number}/files/{file}"), Value::Null),
+        (
+            "POST",
+            format!("/orders/{number}/messages"),
+            message("Вопрос по заявке"),
+        ),
+        (
+            "POST",
+            format!("/orders/{number}/rating"),
+            json!({"score": 5}),
+        ),
+        (
+            "POST",
+            format!("/orders/{number}/cancel"),
+            json!({"reason": "передумал"}),
+        ),
+    ];
+    let executor_routes: Vec<(&str, String, Value)> = vec![
+        ("GET", "/executor/orders?status=new&".into(), Value::Null),
+        ("GET", format!("/executor/orders/{number}"), Value::Null),
+        (
+            "POST",
+            format!("/executor/orders/{number}/take"),
+            Value::Null,
+        ),
+        (
+            "POST",
+            format!("/executor/orders/{number}/messages"),
+            message("Ответ по заявке"),
+        ),
+        (
+            "POST",
+            format!("/executor/orders/{number}/complete"),
+            Value::Null,
+        ),
+        (
+            "POST",
+            format!("/executor/orders/{number}/reject"),
+            json!({"reason": "Не оказываем"}),
+        ),
+        (
+            "GET",
+            format!("/executor/orders/{number}/files/{file}"),
+            Value::Null,
+        ),
+    ];
+    let public_routes: Vec<(&str, String, Value)> = vec![
+        ("POST", "/auth/sign-up".into(), sign_up),
+        (
+            "POST",
+            "/auth/confirm".into(),
+            json!({"email": "ivan@example.ru", "code": "123456"}),
+        ),
+        (
+            "POST",
+            "/auth/resend-code".into(),
+            json!({"email": "ivan@example.ru"}),
+        ),
+        (
+            "POST",
+            "/auth/sign-in".into(),
+            json!({"email": "ivan@example.ru", "password": PASSWORD}),
+        ),
+        (
+            "POST",
+            "/auth/refresh".into(),
+            json!({"refresh_token": "x"}),
+        ),
+        (
+            "POST",
+            "/auth/forgot-password".into(),
+            json!({"email": "ivan@example.ru"}),
+        ),
+        (
+            "POST",
+            "/auth/reset-password".into(),
+            json!({"email": "ivan@example.ru", "code": "123456", "new_password": "Other2026pass"}),
+        ),
+        ("GET", "/catalog/categories".into(), Value::Null),
+        (
+            "GET",
+            "/catalog/services?audience=business&".into(),
+            Value::Null,
+        ),
+        ("GET", format!("/catalog/services/{SERVICE}"), Value::Null),
+        (
+            "GET",
+            format!("/catalog/services/{SERVICE}/providers?q=x&"),
+            Value::Null,
+        ),
+        ("GET", "/faq".into(), Value::Null),
+    ];
+    let signed_in_auth_routes: Vec<(&str, String, Value)> = vec![
+        ("POST", "/auth/sign-out".into(), json!({})),
+        (
+            "POST",
+            "/auth/change-password".into(),
+            json!({"old_password": PASSWORD, "new_password": "Other2026pass"}),
+        ),
+    ];
+    let users = || async {
+        stack
+            .cognito()
+            .list_users()
+            .user_pool_id(&stack.user_pool_id)
+            .send()
+            .await
+            .expect("the emulator lists users")
+            .users()
+            .len()
+    };
+    let items_before = item_count(stack).await;
+    let users_before = users().await;
+
+    let request = |method: &str, path: &str, body: &Value, token: Option<&str>| {
+        let separator = if path.contains('?') { "" } else { "?" };
+        let path = format!("{path}{separator}x=1");
+        let request = if body.is_null() {
+            raw(method, &path, None, "")
+        } else {
+            raw(method, &path, Some("application/json"), &body.to_string())
+        };
+        match token {
+            Some(token) => with_bearer(request, token),
+            None => request,
+        }
+    };
+    let mut answers = Vec::new();
+    for (method, path, body) in &customer_routes {
+        let request = request(method, path, body, Some(&ivan.token));
+        let answer = if path.starts_with("/orders") {
+            call(&world.orders, request).await
+        } else {
+            call(&world.profile, request).await
+        };
+        answers.push((*method, path.clone(), answer));
+    }
+    for (method, path, body) in &executor_routes {
+        let request = request(method, path, body, Some(&petr.token));
+        answers.push((
+            *method,
+            path.clone(),
+            call(&world.backoffice, request).await,
+        ));
+    }
+    for (method, path, body) in public_routes.iter().chain(&signed_in_auth_routes) {
+        let request = request(method, path, body, Some(&ivan.token));
+        let answer = if path.starts_with("/auth") {
+            call(&auth, request).await
+        } else {
+            call(&catalog, request).await
+        };
+        answers.push((*method, path.clone(), answer));
+    }
+
+    assert_eq!(answers.len(), 38, "every route of every function is tried");
+    for (method, path, answer) in &answers {
+        assert_eq!(
+            (answer.status, answer.body["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("unknown_parameter")),
+            "{method} {path}?x=1: {}",
+            answer.body
+        );
+        assert_eq!(answer.body["errors"][0]["field"], "x", "{method} {path}");
+    }
+    assert_eq!(item_count(stack).await, items_before, "nothing is written");
+    assert_eq!(users().await, users_before, "no account is created");
+    // The customer's session and password still work.
+    assert_eq!(
+        get_as(&world.profile, &ivan, "/profile").await.status,
+        StatusCode::OK
+    );
+    let objects = stack
+        .s3()
+        .list_objects_v2()
+        .bucket(&stack.bucket)
+        .send()
+        .await
+        .expect("the emulator lists the bucket");
+    assert_eq!(objects.key_count(), Some(0), "no object is stored");
+}

@@ -25,7 +25,7 @@ use crate::domain::registration::{
     parse_new_password, required,
 };
 use crate::error::{ApiError, FieldError};
-use crate::http::{ApiResult, bearer_token, json, json_body, no_content, path_segments};
+use crate::http::{ApiResult, Query, bearer_token, json, json_body, no_content, path_segments};
 use crate::identity::{Identity, TokenVerifier, VerifierConfig, VerifierSetupError};
 use crate::runtime::Handler;
 
@@ -119,6 +119,8 @@ impl AuthApi {
         if request.method() != Method::POST {
             return Err(ApiError::method_not_allowed());
         }
+        // No route of this function takes query parameters.
+        Query::parse(request, &[])?;
         match route {
             Route::SignUp => self.sign_up(request).await,
             Route::Confirm => self.confirm(request).await,

@@ -39,7 +39,9 @@ use crate::domain::order_form::{MessageForm, RejectForm, TakeForm, iso_date};
 use crate::domain::order_view::{CardView, HistoryView, Viewer};
 use crate::error::ApiError;
 use crate::files::FileStore;
-use crate::http::{ApiResult, bearer_token, json, json_body, optional_json_body, path_segments};
+use crate::http::{
+    ApiResult, Query, bearer_token, json, json_body, optional_json_body, path_segments,
+};
 use crate::identity::{Identity, TokenVerifier, VerifierConfig, VerifierSetupError};
 use crate::paging::{CursorKey, CursorKeyError};
 use crate::runtime::Handler;
@@ -157,6 +159,11 @@ impl BackofficeApi {
             }
             _ => return Err(unknown_path()),
         };
+        let parameters = match (&route, request.method()) {
+            (Route::Queue, &Method::GET) => order_list::PARAMETERS,
+            _ => &[],
+        };
+        Query::parse(request, parameters)?;
         match (route, request.method()) {
             (Route::Queue, &Method::GET) => self.queue(request).await,
             (Route::Card(number), &Method::GET) => self.card(request, &number).await,

@@ -75,6 +75,22 @@ enum Route<'a> {
     Faq,
 }
 
+/// The filters of `GET /catalog/services`.
+const SERVICES_PARAMETERS: &[&str] = &["category", "audience"];
+/// The filters of `GET /catalog/services/{id}/providers`.
+const PROVIDERS_PARAMETERS: &[&str] = &["kind", "region", "federal_district", "city", "q"];
+
+impl Route<'_> {
+    /// The query parameters the route takes; the others take none.
+    fn parameters(&self) -> &'static [&'static str] {
+        match self {
+            Self::Services => SERVICES_PARAMETERS,
+            Self::Providers(_) => PROVIDERS_PARAMETERS,
+            Self::Categories | Self::Service(_) | Self::Faq => &[],
+        }
+    }
+}
+
 impl CatalogApi {
     /// The handler reading catalog items of `table` through `db`.
     pub fn new(db: aws_sdk_dynamodb::Client, table: String) -> Self {
@@ -108,6 +124,7 @@ impl CatalogApi {
         if request.method() != Method::GET {
             return Err(ApiError::method_not_allowed());
         }
+        Query::parse(request, route.parameters())?;
         match route {
             Route::Categories => self.categories().await,
             Route::Services => self.services(request).await,
@@ -129,7 +146,7 @@ impl CatalogApi {
     }
 
     async fn services(&self, request: &Request) -> ApiResult {
-        let query = Query::parse(request, &["category", "audience"])?;
+        let query = Query::parse(request, SERVICES_PARAMETERS)?;
         let audience = query
             .get("audience")
             .map(|raw| Audience::parse(&raw))
@@ -151,10 +168,7 @@ impl CatalogApi {
     }
 
     async fn providers(&self, request: &Request, id: &str) -> ApiResult {
-        let query = Query::parse(
-            request,
-            &["kind", "region", "federal_district", "city", "q"],
-        )?;
+        let query = Query::parse(request, PROVIDERS_PARAMETERS)?;
         let kind = query.get("kind");
         let region = query.get("region");
         let federal_district = query.get("federal_district");

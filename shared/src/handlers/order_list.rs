@@ -10,6 +10,11 @@ use crate::http::{ApiResult, Query, json};
 use crate::paging::{CursorKey, CursorScope};
 use crate::store::orders::{OrdersTable, Party};
 
+/// The query parameters of a list: the status filter, the page size and the
+/// cursor. Every other route of the orders and back-office functions takes
+/// none.
+pub(crate) const PARAMETERS: &[&str] = &["status", "limit", "cursor"];
+
 /// Answers `GET /orders` or `GET /executor/orders` for `party`: one Query of
 /// its index, newest first, with a cursor signed for this party and filter.
 pub(crate) async fn page(
@@ -19,7 +24,7 @@ pub(crate) async fn page(
     party: Party<'_>,
     viewer: Viewer,
 ) -> ApiResult {
-    let query = Query::parse(request, &["status", "limit", "cursor"])?;
+    let query = Query::parse(request, PARAMETERS)?;
     let statuses = parse_status_filter(query.get("status").as_deref())?;
     let limit = parse_page_size(query.get("limit").as_deref())?;
     let owner = party.partition();

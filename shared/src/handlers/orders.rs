@@ -43,7 +43,9 @@ use crate::domain::order_view::{CardView, CreatedView, FileView, HistoryView, Ra
 use crate::error::ApiError;
 use crate::error::FieldError;
 use crate::files::{FileStore, UploadScope, UploadSlot, new_upload_id, order_file_key};
-use crate::http::{ApiResult, bearer_token, json, json_body, optional_json_body, path_segments};
+use crate::http::{
+    ApiResult, Query, bearer_token, json, json_body, optional_json_body, path_segments,
+};
 use crate::identity::{Identity, TokenVerifier, VerifierConfig, VerifierSetupError};
 use crate::paging::{CursorKey, CursorKeyError};
 use crate::runtime::Handler;
@@ -151,6 +153,11 @@ impl OrdersApi {
             }
             _ => return Err(unknown_path()),
         };
+        let parameters = match (&route, request.method()) {
+            (Route::Orders, &Method::GET) => order_list::PARAMETERS,
+            _ => &[],
+        };
+        Query::parse(request, parameters)?;
         match (route, request.method()) {
             (Route::NewUpload, &Method::POST) => self.new_order_upload(request).await,
             (Route::Uploads(number), &Method::POST) => self.order_upload(request, &number).await,

@@ -79,6 +79,10 @@ use crate::unsubscribe::{UnsubscribeKey, UnsubscribeKeyError};
 /// many at one moment.
 const RECORD_ATTEMPTS: usize = 20;
 
+/// The one query parameter of `POST /unsubscribe`; every other route of
+/// the profile takes none.
+const UNSUBSCRIBE_PARAMETERS: &[&str] = &["token"];
+
 /// The handler of the profile function.
 pub struct ProfileApi {
     table: ProfileTable,
@@ -257,6 +261,11 @@ impl ProfileApi {
                 ));
             }
         };
+        let parameters = match (&route, request.method()) {
+            (Route::Unsubscribe, &Method::POST) => UNSUBSCRIBE_PARAMETERS,
+            _ => &[],
+        };
+        Query::parse(request, parameters)?;
         match (route, request.method()) {
             (Route::Profile, &Method::GET) => self.read(request).await,
             (Route::Profile, &Method::PUT) => self.update(request).await,
@@ -275,7 +284,7 @@ impl ProfileApi {
     /// and only the signed token decides. A token that fails its check is a
     /// 400 and changes nothing.
     async fn unsubscribe(&self, request: &Request) -> ApiResult {
-        let query = Query::parse(request, &["token"])?;
+        let query = Query::parse(request, UNSUBSCRIBE_PARAMETERS)?;
         let token = query.get("token").ok_or_else(missing_token)?;
         let asked = self.unsubscribe.verify(&token)?;
 
