@@ -394,6 +394,87 @@ async fn an_expired_slot_is_refused_by_s3() {
     assert_eq!(confirmed.status, StatusCode::NOT_FOUND);
 }
 
+/// POSTs `body` to `url` as `content_type`, with `host` as the Host header
+/// when given; answers S3's status and body.
+async fn post_to_s3(
+    url: &str,
+    host: Option<&str>,
+    content_type: &str,
+    body: String,
+) -> (StatusCode, String) {
+    let mut request = reqwest::Client::new()
+        .post(url)
+        .header("content-type", content_type)
+        .body(body);
+    if let Some(host) = host {
+        request = request.header("host", host);
+    }
+    let response = request.send().await.expect("the emulator answers");
+    let status = StatusCode::from_u16(response.status().as_u16()).expect("a valid status");
+    (status, response.text().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn unsigned_uploads_are_refused_whatever_their_form_or_address() {
+    let world = world().await;
+    let ivan = customer(&world.stack, "ivan@example.ru").await;
+    let number = submit(&world, &ivan, PROVIDER).await;
+    let key = format!("orders/{number}/files/{}", UploadId::new(1));
+    let bucket_url = format!("{}/{}", world.stack.endpoint, world.stack.bucket);
+    let multipart = format!(
+        "--XX\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\n{key}\r\n\
+         --XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n%PDF-1.4\r\n--XX--\r\n"
+    );
+
+    // A form that is not multipart: S3 takes POST uploads as forms only.
+    let (status, body) = post_to_s3(
+        &bucket_url,
+        None,
+        "application/x-www-form-urlencoded",
+        format!("key={key}&file=%25PDF-1.4"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{body}");
+    assert!(body.contains("PreconditionFailed"), "{body}");
+    // The media type in another case is the same media type.
+    let (status, body) = post_to_s3(
+        &bucket_url,
+        None,
+        "Multipart/Form-Data; boundary=XX",
+        multipart.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("'policy'"), "{body}");
+    // The bucket named in the host instead of the path.
+    let endpoint = world.stack.endpoint.trim_end_matches('/');
+    let port = endpoint
+        .rsplit(':')
+        .next()
+        .expect("the endpoint has a port");
+    let host = format!("{}.s3.localhost:{port}", world.stack.bucket);
+    let (status, body) = post_to_s3(
+        &format!("{endpoint}/"),
+        Some(&host),
+        "multipart/form-data; boundary=XX",
+        multipart,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("'policy'"), "{body}");
+
+    let objects = world
+        .stack
+        .s3()
+        .list_objects_v2()
+        .bucket(&world.stack.bucket)
+        .send()
+        .await
+        .expect("the emulator lists the bucket");
+    assert_eq!(objects.key_count(), Some(0), "no object is stored");
+}
+
 #[tokio::test]
 async fn another_customers_order_gives_no_slot_no_file_and_no_link() {
     let world = world().await;

@@ -11,7 +11,10 @@ moto 5.2.5 stores any browser upload (a multipart POST to a bucket) without
 looking at its POST policy. S3 checks the signature, the expiry and every
 condition, the size range included, and refuses the upload otherwise; the
 check below does the same before moto sees the request, so the local stack
-refuses what S3 refuses.
+refuses what S3 refuses. It applies to every POST moto would give to S3 for
+a bucket itself, path-style or with the bucket in the host name, whatever
+the case of its content type; one that is not `multipart/form-data` is
+refused as S3 refuses it.
 """
 
 import base64
@@ -33,6 +36,8 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
+from moto.s3.responses import S3Response
+from moto.s3.utils import bucket_name_from_url
 
 
 # The secret key of the local stack's credentials (xtask's `local_sdk_config`
@@ -124,16 +129,37 @@ def policy_refusal(bucket, form, size):
     return None
 
 
-def checking_uploads(app):
-    """`app` behind S3's checks of browser uploads (POST policies)."""
+def post_object_bucket(dispatcher, environ):
+    """The bucket a request uploads to as a browser form (S3's POST Object),
+    or None: a POST that moto would give to S3, aimed at a bucket itself
+    (`/<bucket>` path-style, or `/` with the bucket in the host name), and
+    not a bucket operation of its own (`?delete`). The content type does not
+    decide: S3 treats every such POST as an upload and refuses what is not
+    a form."""
+    if environ["REQUEST_METHOD"] != "POST" or "delete" in environ.get("QUERY_STRING", ""):
+        return None
+    if getattr(dispatcher.get_application(environ), "service", None) != "s3":
+        return None
+    request = Request(environ, shallow=True)
+    path = environ.get("PATH_INFO", "/").strip("/")
+    if S3Response.subdomain_based_buckets(request):
+        bucket = bucket_name_from_url(request.url)
+        return bucket if bucket and not path else None
+    return unquote(path) if path and "/" not in path else None
+
+
+def checking_uploads(dispatcher):
+    """`dispatcher` behind S3's checks of browser uploads (POST policies)."""
 
     def check(environ, start_response):
-        content_type = environ.get("CONTENT_TYPE", "")
-        path = environ.get("PATH_INFO", "/").strip("/")
-        if environ["REQUEST_METHOD"] != "POST" or not content_type.startswith(
-            "multipart/form-data"
-        ) or "/" in path or not path:
-            return app(environ, start_response)
+        bucket = post_object_bucket(dispatcher, environ)
+        if bucket is None:
+            return dispatcher(environ, start_response)
+        mimetype = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        if mimetype != "multipart/form-data":
+            return s3_error(start_response, "412 Precondition Failed", "PreconditionFailed",
+                            "At least one of the pre-conditions you specified did not hold. "
+                            "Bucket POST must be of the enclosure-type multipart/form-data")
         length = environ.get("CONTENT_LENGTH")
         stream = environ["wsgi.input"]
         body = stream.read(int(length)) if length else stream.read()
@@ -141,12 +167,12 @@ def checking_uploads(app):
         form = {k: v for k, v in parsed.form.items()}
         upload = parsed.files.get("file")
         size = len(upload.read()) if upload else 0
-        refusal = policy_refusal(unquote(path), form, size)
+        refusal = policy_refusal(bucket, form, size)
         if refusal:
             return s3_error(start_response, *refusal)
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
-        return app(environ, start_response)
+        return dispatcher(environ, start_response)
 
     return check
 
