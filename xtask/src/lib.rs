@@ -2,6 +2,7 @@
 //! (`cargo xtask dev`) and the test run (`cargo xtask test`). The test
 //! harness uses the same code to give every test its own fresh resources.
 
+pub mod lock;
 pub mod moto;
 pub mod provision;
 pub mod pump;

@@ -7,6 +7,7 @@ use std::process::{Child, Command, ExitCode, Stdio};
 
 use anyhow::{Context, Result, bail};
 use aws_sdk_cognitoidentityprovider as cognito;
+use xtask::lock::DevLock;
 use xtask::moto::{Moto, listening};
 use xtask::provision::{Names, Provisioned, provision};
 use xtask::template::Template;
@@ -147,6 +148,8 @@ impl Totals {
 fn dev(root: &Path) -> Result<()> {
     let api_port = port("CABINET_API_PORT", 9000)?;
     let moto_port = port("CABINET_MOTO_PORT", 4566)?;
+    // Held until this function returns; the stack's files are its alone.
+    let _lock = DevLock::acquire(&root.join(".local/dev.lock"), api_port)?;
     if listening(api_port) {
         bail!("port {api_port} is taken: stop what listens there or set CABINET_API_PORT");
     }

@@ -18,7 +18,14 @@ pub fn ensure_venv(root: &Path) -> Result<()> {
     let wanted = std::fs::read_to_string(&requirements)
         .with_context(|| format!("reading {}", requirements.display()))?;
     let stamp = root.join(".venv/requirements.installed");
-    if std::fs::read_to_string(&stamp).is_ok_and(|installed| installed == wanted) {
+    let installed = || std::fs::read_to_string(&stamp).is_ok_and(|installed| installed == wanted);
+    if installed() {
+        return Ok(());
+    }
+    // One installation at a time (a `dev` and a `test` started together):
+    // the second waits, then finds the first one's work done.
+    let _lock = crate::lock::wait_for(&root.join(".local/venv.lock"))?;
+    if installed() {
         return Ok(());
     }
     if !venv_bin(root, "python").exists() {
