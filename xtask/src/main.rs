@@ -409,7 +409,7 @@ The customer cabinet is running.
 
   API              http://127.0.0.1:{api_port}
   AWS emulator     {endpoint}  (sent e-mails: {endpoint}/moto-api/data.json)
-  stream pump      table stream -> notifier (records given up on: {})
+  stream pump      table stream -> notifier (failed batches, no records: {})
   demo customer    {DEMO_EMAIL} / {DEMO_PASSWORD}
 {executors}  table / bucket   {} / {}
   user pool        {} (app client {})

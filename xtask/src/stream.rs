@@ -12,8 +12,8 @@ use streams::types::{AttributeValue, Record, ShardIteratorType};
 pub struct StreamReader {
     client: streams::Client,
     stream_arn: String,
-    /// The next iterator of each shard still open.
-    iterators: Vec<String>,
+    /// The id and next iterator of each shard still open.
+    iterators: Vec<(String, String)>,
 }
 
 impl StreamReader {
@@ -44,7 +44,7 @@ impl StreamReader {
                 .await
                 .context("getting a shard iterator")?;
             if let Some(iterator) = iterator.shard_iterator() {
-                iterators.push(iterator.to_string());
+                iterators.push((shard_id.to_string(), iterator.to_string()));
             }
         }
         Ok(Self {
@@ -57,9 +57,19 @@ impl StreamReader {
     /// The records that arrived since the last read, at most `limit` per
     /// shard, as records of a Lambda event.
     pub async fn read(&mut self, limit: i32) -> Result<Vec<Value>> {
-        let mut records = Vec::new();
+        let shards = self.read_shards(limit).await?;
+        Ok(shards
+            .into_iter()
+            .flat_map(|(_, records)| records)
+            .collect())
+    }
+
+    /// As [`read`](Self::read), each shard's records apart under its id,
+    /// as Lambda delivers batches of one shard each.
+    pub async fn read_shards(&mut self, limit: i32) -> Result<Vec<(String, Vec<Value>)>> {
+        let mut shards = Vec::new();
         let mut next = Vec::new();
-        for iterator in std::mem::take(&mut self.iterators) {
+        for (shard_id, iterator) in std::mem::take(&mut self.iterators) {
             let output = self
                 .client
                 .get_records()
@@ -68,18 +78,18 @@ impl StreamReader {
                 .send()
                 .await
                 .context("reading stream records")?;
-            records.extend(
-                output
-                    .records()
-                    .iter()
-                    .map(|r| lambda_record(r, &self.stream_arn)),
-            );
+            let records: Vec<Value> = output
+                .records()
+                .iter()
+                .map(|r| lambda_record(r, &self.stream_arn))
+                .collect();
             if let Some(iterator) = output.next_shard_iterator() {
-                next.push(iterator.to_string());
+                next.push((shard_id.clone(), iterator.to_string()));
             }
+            shards.push((shard_id, records));
         }
         self.iterators = next;
-        Ok(records)
+        Ok(shards)
     }
 }
 
