@@ -672,6 +672,50 @@ async fn a_mixed_batch_sends_the_right_emails_and_reports_only_the_malformed_rec
 }
 
 #[tokio::test]
+async fn an_executors_message_whose_order_does_not_exist_is_dropped_not_retried() {
+    let mut room = mailroom().await;
+    let number = room.submit(SERVICE, "Карнет АТА для выставки").await;
+    room.deliver_new().await;
+    room.take(&number).await;
+    room.executor_says(
+        &number,
+        "Ответ по заявке",
+        "Документы получены, приступаем к работе.",
+    )
+    .await;
+    let records = room.new_records().await;
+    let insert = records
+        .iter()
+        .find(|r| r["eventName"] == "INSERT")
+        .expect("the message is an INSERT");
+
+    // The same message, as if written on an order this table never had.
+    let mut orphan = insert.clone();
+    let missing = json!({"S": "ORDER#261203-ZZZZZZ"});
+    orphan["dynamodb"]["Keys"]["pk"] = missing.clone();
+    orphan["dynamodb"]["NewImage"]["pk"] = missing;
+    orphan["dynamodb"]["SequenceNumber"] = json!("99999999999999999998");
+
+    let mut batch = vec![orphan];
+    batch.extend(records.iter().cloned());
+    let response = deliver(&room.notifier, &batch).await;
+    assert_eq!(response, no_failures());
+    let got = subjects(&room.mails().await);
+    assert_eq!(got.len(), 3, "{got:#?}");
+    assert!(got[1].contains("«В работе»"), "{got:#?}");
+    assert!(got[2].starts_with("Новое сообщение"), "{got:#?}");
+}
+
+#[tokio::test]
+async fn the_event_fixture_on_a_table_without_its_order_fails_no_record() {
+    let room = mailroom().await;
+    let fixture: Value = serde_json::from_str(include_str!("../../events/notifier-stream.json"))
+        .expect("events/notifier-stream.json is JSON");
+    let response = room.notifier.handle(&fixture).await;
+    assert_eq!(response, no_failures());
+}
+
+#[tokio::test]
 async fn a_long_cyrillic_subject_arrives_intact() {
     let mut room = mailroom().await;
     let number = room

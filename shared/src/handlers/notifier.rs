@@ -7,6 +7,11 @@
 //! `ReportBatchItemFailures`) and holds no other back. Each e-mail is sent
 //! once however often its record arrives (see [`crate::store::notices`]).
 //!
+//! An executor's message whose order item does not exist is dropped with a
+//! warning, not reported: a message is written only together with a check
+//! that its order exists, the order is read consistently, and orders are
+//! never deleted, so no retry could ever find it.
+//!
 //! Where e-mails go: the confirmed address of the customer's profile item
 //! (`USER#<sub>`, `PROFILE`), with its switches. A customer who never opened
 //! the profile has no such item; the notifier then sends nothing, because
@@ -84,8 +89,6 @@ enum Failure {
     Decode(String),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("the order of a message is missing")]
-    OrderMissing,
     #[error("another invocation is sending this notice")]
     HeldElsewhere,
     #[error("SES refused the e-mail: {0}")]
@@ -93,11 +96,14 @@ enum Failure {
 }
 
 /// What a record came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Outcome {
     Sent,
     AlreadySent,
     Skipped(&'static str),
+    /// An executor's message on order `number`, which does not exist: no
+    /// e-mail can ever be sent for it.
+    OrderMissing(OrderNumber),
 }
 
 impl Notifier {
@@ -157,6 +163,11 @@ impl Notifier {
                 Err(error) => Err(Failure::Decode(error.0)),
             };
             match outcome {
+                Ok(Outcome::OrderMissing(number)) => tracing::warn!(
+                    sequence,
+                    number = number.as_str(),
+                    "stream record dropped: the order of the executor's message does not exist"
+                ),
                 Ok(outcome) => tracing::info!(sequence, ?outcome, "stream record handled"),
                 Err(failure) => {
                     tracing::error!(sequence, error = %failure, "stream record failed");
@@ -202,11 +213,9 @@ impl Notifier {
         message_sk: &str,
         message: &Message,
     ) -> Result<Outcome, Failure> {
-        let order = self
-            .orders
-            .get(number)
-            .await?
-            .ok_or(Failure::OrderMissing)?;
+        let Some(order) = self.orders.get(number).await? else {
+            return Ok(Outcome::OrderMissing(number.clone()));
+        };
         let key = NoticeKey {
             number: number.clone(),
             sk: message_notice_sk(message_sk),
