@@ -137,6 +137,31 @@ async fn the_journey_of_an_order_from_submission_to_rating() {
         );
         assert_eq!(card["rating"]["score"], 5);
         assert_eq!(card["executor"]["email"], "petr@tpp.example.ru");
+        // Both sides are named: the customer by the order's contact.
+        let who: Vec<&Value> = card["history"]
+            .as_array()
+            .expect("the card has a history")
+            .iter()
+            .map(|entry| {
+                &entry[if entry["kind"] == "status" {
+                    "actor"
+                } else {
+                    "author"
+                }]
+            })
+            .collect();
+        let ivan_petrov = json!({"role": "customer", "name": "Петров Иван"});
+        let petr_sidorov = json!({"role": "executor", "name": "Сидоров Пётр"});
+        assert_eq!(
+            who,
+            [
+                &ivan_petrov,
+                &petr_sidorov,
+                &ivan_petrov,
+                &petr_sidorov,
+                &petr_sidorov
+            ]
+        );
     }
 }
 

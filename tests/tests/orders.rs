@@ -67,7 +67,7 @@ async fn a_submission_answers_a_readable_number_and_the_link_to_its_card() {
     assert_eq!(history(&card), [("status".into(), "submitted".into())]);
     assert_eq!(
         card["history"][0]["actor"],
-        json!({"role": "customer", "name": null})
+        json!({"role": "customer", "name": "Петров Иван"})
     );
 }
 
@@ -665,7 +665,7 @@ async fn a_message_needs_a_subject_of_ten_and_a_text_of_thirty_characters() {
     assert_eq!(exact.body["subject"], "абвгдежзий");
     assert_eq!(
         exact.body["author"],
-        json!({"role": "customer", "name": null})
+        json!({"role": "customer", "name": "Петров Иван"})
     );
 
     let card = customer_card(&world, &ivan, &number).await;

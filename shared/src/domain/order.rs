@@ -322,6 +322,24 @@ pub struct Contact {
     pub organization: Option<String>,
 }
 
+impl Contact {
+    /// «Фамилия Имя Отчество», the order executors' names take on the card;
+    /// an empty patronymic is left out.
+    pub fn full_name(&self) -> String {
+        [
+            Some(self.last_name.as_str()),
+            Some(self.first_name.as_str()),
+            self.patronymic.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+    }
+}
+
 /// Masks personal data so that a contact never reaches a log.
 impl fmt::Debug for Contact {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -780,6 +798,17 @@ mod tests {
 
     use OrderStatus::*;
     use Transition::*;
+
+    #[test]
+    fn the_contact_s_full_name_puts_the_family_name_first() {
+        let mut contact = sample_order(Submitted).form.contact;
+        contact.patronymic = Some("Сергеевич".into());
+        assert_eq!(contact.full_name(), "Петров Иван Сергеевич");
+        contact.patronymic = Some(String::new());
+        assert_eq!(contact.full_name(), "Петров Иван");
+        contact.patronymic = None;
+        assert_eq!(contact.full_name(), "Петров Иван");
+    }
 
     #[test]
     fn every_allowed_transition_and_no_other() {

@@ -7,6 +7,8 @@
 //! e-mail only once the order is «В работе» or later, and before that an
 //! executor appears in the history by role alone.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use super::file::AttachedFile;
@@ -263,9 +265,9 @@ impl<'a> From<&'a Rating> for RatingView<'a> {
 pub struct ActorView<'a> {
     /// `customer` or `executor`.
     pub role: Role,
-    /// The executor's name; `null` for the customer, and for an executor
-    /// the customer may not see yet.
-    pub name: Option<&'a str>,
+    /// The executor's name as recorded, or the customer's from the order's
+    /// contact; `null` for an executor the customer may not see yet.
+    pub name: Option<Cow<'a, str>>,
 }
 
 /// One entry of the history.
@@ -349,15 +351,20 @@ impl<'a> HistoryView<'a> {
 }
 
 /// `actor` as `viewer` sees them on `order`: an executor's name is hidden
-/// from the customer until the order reveals its executor (R7.5).
+/// from the customer until the order reveals its executor (R7.5). Customer
+/// entries record no name (only the order's customer acts as one), so the
+/// name is that of the order's contact, the person the executor deals with.
 fn actor<'a>(actor: &'a Actor, order: &Order, viewer: Viewer) -> ActorView<'a> {
-    let visible = match (actor.role, viewer) {
-        (Role::Executor, Viewer::Customer) => order.reveals_executor(),
-        _ => true,
+    let name = match (actor.role, viewer) {
+        (Role::Customer, _) => Some(order.form.contact.full_name())
+            .filter(|name| !name.is_empty())
+            .map(Cow::Owned),
+        (Role::Executor, Viewer::Customer) if !order.reveals_executor() => None,
+        (Role::Executor, _) => actor.name.as_deref().map(Cow::Borrowed),
     };
     ActorView {
         role: actor.role,
-        name: actor.name.as_deref().filter(|_| visible),
+        name,
     }
 }
 
@@ -546,7 +553,7 @@ mod tests {
                 "type": "application/pdf",
                 "size": 1234,
                 "uploaded_at": "2026-12-04T11:30:00.000Z",
-                "author": {"role": "customer", "name": null},
+                "author": {"role": "customer", "name": "Петров Иван"},
                 "download": format!("/orders/261204-7KQ2MX/files/{id}"),
             }])
         );
@@ -562,6 +569,48 @@ mod tests {
         assert_eq!(
             executor["files"][0]["download"],
             format!("/executor/orders/261204-7KQ2MX/files/{id}")
+        );
+    }
+
+    #[test]
+    fn customer_entries_carry_the_contact_s_name_for_both_viewers() {
+        let mut card = card(OrderStatus::InProgress);
+        card.order.form.contact.patronymic = Some("Сергеевич".into());
+        card.messages.push(Message {
+            at: "2026-12-04T13:00:00.000Z".into(),
+            author: Actor::customer("sub-1"),
+            subject: "Вопрос о сроках".into(),
+            text: "Успеете ли вы оформить карнет до начала выставки?".into(),
+        });
+        for viewer in [Viewer::Customer, Viewer::Executor] {
+            let value = view(&card, viewer);
+            let authors: Vec<&Value> = value["history"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|entry| {
+                    if entry["kind"] == "status" {
+                        &entry["actor"]
+                    } else {
+                        &entry["author"]
+                    }
+                })
+                .collect();
+            assert_eq!(
+                authors,
+                [
+                    &json!({"role": "customer", "name": "Петров Иван Сергеевич"}),
+                    &json!({"role": "executor", "name": "Сидоров Пётр"}),
+                    &json!({"role": "executor", "name": "Сидоров Пётр"}),
+                    &json!({"role": "customer", "name": "Петров Иван Сергеевич"}),
+                ],
+                "{viewer:?}"
+            );
+        }
+        let message = HistoryView::message(&card.messages[1], &card.order, Viewer::Customer);
+        assert_eq!(
+            serde_json::to_value(message).unwrap()["author"]["name"],
+            "Петров Иван Сергеевич"
         );
     }
 
