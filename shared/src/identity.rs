@@ -228,7 +228,9 @@ pub struct TokenVerifier {
 impl TokenVerifier {
     /// A verifier for `config`; nothing is fetched until the first token.
     pub fn new(config: VerifierConfig) -> Result<Self, VerifierSetupError> {
+        let roots = reqwest::Certificate::from_pem_bundle(crate::config::AWS_ROOTS_PEM)?;
         let client = reqwest::Client::builder()
+            .tls_certs_only(roots)
             .connect_timeout(Duration::from_secs(2))
             .timeout(Duration::from_secs(5))
             .build()?;
@@ -294,6 +296,29 @@ impl TokenVerifier {
             groups: claims.groups,
             access_token: AccessToken(token.to_string()),
         })
+    }
+
+    /// Fetches the pool's signing keys now, while the function starts, so
+    /// that its first request does not wait for them. A failure is logged
+    /// and left to the first request, which fetches again.
+    pub async fn prefetch(&self) {
+        let mut cache = self.cache.write().await;
+        if cache.fetched_at.is_some() {
+            return;
+        }
+        match self.source.fetch().await {
+            Ok(document) => {
+                cache.keys = signing_keys(&document);
+                cache.fetched_at = Some(Instant::now());
+                tracing::info!(
+                    keys = cache.keys.len(),
+                    "fetched the user pool's JWKS at start"
+                );
+            }
+            Err(error) => {
+                tracing::warn!(%error, "could not fetch the user pool's JWKS at start");
+            }
+        }
     }
 
     /// The key `kid`, fetching the JWKS when it is not cached and the last
@@ -705,6 +730,30 @@ mod tests {
         let error = verifier.verify(&token).await.unwrap_err();
         assert_eq!(error.status, StatusCode::SERVICE_UNAVAILABLE);
         assert!(verifier.verify(&token).await.is_ok());
+        assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn keys_fetched_at_start_serve_the_first_request() {
+        let (verifier, fetches) = verifier_with(vec![jwks(POOL_JWKS)], JWKS_REFETCH_INTERVAL);
+        verifier.prefetch().await;
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+        assert!(verifier.verify(&sign(&access_claims())).await.is_ok());
+        assert_eq!(
+            fetches.load(Ordering::SeqCst),
+            1,
+            "the request fetched nothing"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_fetch_at_start_is_retried_by_the_first_request() {
+        let (verifier, fetches) = verifier_with(
+            vec![Err("connection refused".into()), jwks(POOL_JWKS)],
+            JWKS_REFETCH_INTERVAL,
+        );
+        verifier.prefetch().await;
+        assert!(verifier.verify(&sign(&access_claims())).await.is_ok());
         assert_eq!(fetches.load(Ordering::SeqCst), 2);
     }
 

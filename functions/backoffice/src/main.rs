@@ -3,7 +3,8 @@
 
 use cabinet::handlers::backoffice::BackofficeApi;
 
-#[tokio::main]
+// One thread: Lambda serves one request at a time per environment.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     cabinet::runtime::init_logging();
     let api = BackofficeApi::from_env().await?;

@@ -4,7 +4,8 @@ use cabinet::handlers::notifier::{BatchResponse, Notifier};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
-#[tokio::main]
+// One thread: Lambda serves one request at a time per environment.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     cabinet::runtime::init_logging();
     let notifier = Notifier::from_env().await?;

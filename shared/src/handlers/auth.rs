@@ -101,7 +101,9 @@ impl AuthApi {
     pub async fn from_env() -> Result<Self, SetupError> {
         let client_id = config::required("USER_POOL_CLIENT_ID")?;
         let verifier = TokenVerifier::new(VerifierConfig::from_env()?)?;
-        let sdk = config::aws().await;
+        // The signing keys come while the SDK is set up, so the first
+        // request finds them.
+        let (sdk, ()) = tokio::join!(config::aws(), verifier.prefetch());
         Ok(Self::new(
             aws_sdk_cognitoidentityprovider::Client::new(&sdk),
             client_id,

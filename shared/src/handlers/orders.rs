@@ -123,7 +123,9 @@ impl OrdersApi {
         let table = config::required("TABLE_NAME")?;
         let cursors = CursorKey::from_env()?;
         let verifier = TokenVerifier::new(VerifierConfig::from_env()?)?;
-        let sdk = config::aws().await;
+        // The signing keys come while the SDK is set up, so the first
+        // request finds them.
+        let (sdk, ()) = tokio::join!(config::aws(), verifier.prefetch());
         let files = FileStore::from_env(&sdk)?;
         Ok(Self::new(
             aws_sdk_dynamodb::Client::new(&sdk),

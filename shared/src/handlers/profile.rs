@@ -234,7 +234,9 @@ impl ProfileApi {
         let table = config::required("TABLE_NAME")?;
         let verifier = TokenVerifier::new(VerifierConfig::from_env()?)?;
         let unsubscribe = UnsubscribeKey::from_env()?;
-        let sdk = config::aws().await;
+        // The signing keys come while the SDK is set up, so the first
+        // request finds them.
+        let (sdk, ()) = tokio::join!(config::aws(), verifier.prefetch());
         let files = FileStore::from_env(&sdk)?;
         Ok(Self::new(
             aws_sdk_dynamodb::Client::new(&sdk),
