@@ -1,5 +1,8 @@
 //! `cargo xtask dev`: the whole cabinet on one machine.
 //! `cargo xtask test`: the test suite against a fresh emulator.
+//! `cargo xtask bench`: the benchmark report (see `bench/README.md`).
+
+mod bench;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -18,6 +21,8 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   dev    install the tools, start the AWS emulator and every function on one port
   test   install the tools, start the AWS emulator and run the whole test suite
+  bench  build the release bootstraps and write bench/REPORT.md and bench/figures.json
+         (--quick: a few runs of everything, to try the command)
 
 environment:
   CABINET_API_PORT    port of the API (default 9000)
@@ -58,6 +63,10 @@ fn main() -> ExitCode {
     let result = match command.as_str() {
         "dev" => dev(&root),
         "test" => test(&root),
+        "bench" => {
+            let args: Vec<String> = std::env::args().skip(2).collect();
+            bench::run_bench(&root, &args)
+        }
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

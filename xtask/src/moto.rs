@@ -22,6 +22,13 @@ impl Moto {
     /// Starts moto on `127.0.0.1:port` (0 picks a free port), writing its log
     /// to `log`, and waits until it accepts connections.
     pub fn start(root: &Path, port: u16, log: &Path) -> Result<Self> {
+        Self::start_traced(root, port, log, None)
+    }
+
+    /// Like [`Moto::start`], and when `trace` is given the server appends
+    /// one line per request it serves to that file (method, path,
+    /// `X-Amz-Target`, and `copy` for an S3 copy), before it answers.
+    pub fn start_traced(root: &Path, port: u16, log: &Path, trace: Option<&Path>) -> Result<Self> {
         if !venv_bin(root, "moto_server").exists() {
             bail!(
                 "{} is missing: run `cargo xtask test` or `cargo xtask dev`, which install it",
@@ -40,6 +47,9 @@ impl Moto {
             .stdin(Stdio::null())
             .stdout(log_file.try_clone()?)
             .stderr(log_file);
+        if let Some(trace) = trace {
+            command.env("CABINET_MOTO_TRACE", trace);
+        }
         // SAFETY: prctl is async-signal-safe and touches only the child.
         unsafe {
             command.pre_exec(|| {
