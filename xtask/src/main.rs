@@ -256,7 +256,6 @@ async fn prepare(root: &Path, endpoint: &str) -> Result<Provisioned> {
 
 /// Creates the demo customer, confirmed, unless it exists.
 async fn ensure_demo_account(client: &cognito::Client, stack: &Provisioned) -> Result<()> {
-    use cognito::types::AttributeType;
     let exists = client
         .admin_get_user()
         .user_pool_id(&stack.user_pool_id)
@@ -267,6 +266,20 @@ async fn ensure_demo_account(client: &cognito::Client, stack: &Provisioned) -> R
     if exists {
         return Ok(());
     }
+    confirmed_customer(client, stack, DEMO_EMAIL, DEMO_PASSWORD)
+        .await
+        .context("creating the demo account")
+}
+
+/// Signs `email` up as «Мария Демидова» with `password` and confirms the
+/// account, as an operator would on the console.
+async fn confirmed_customer(
+    client: &cognito::Client,
+    stack: &Provisioned,
+    email: &str,
+    password: &str,
+) -> Result<()> {
+    use cognito::types::AttributeType;
     let attribute = |name: &str, value: &str| {
         AttributeType::builder()
             .name(name)
@@ -277,22 +290,22 @@ async fn ensure_demo_account(client: &cognito::Client, stack: &Provisioned) -> R
     client
         .sign_up()
         .client_id(&stack.client_id)
-        .username(DEMO_EMAIL)
-        .password(DEMO_PASSWORD)
-        .user_attributes(attribute("email", DEMO_EMAIL))
+        .username(email)
+        .password(password)
+        .user_attributes(attribute("email", email))
         .user_attributes(attribute("given_name", "Мария"))
         .user_attributes(attribute("family_name", "Демидова"))
         .user_attributes(attribute("phone_number", "+79001234567"))
         .send()
         .await
-        .context("creating the demo account")?;
+        .context("signing up")?;
     client
         .admin_confirm_sign_up()
         .user_pool_id(&stack.user_pool_id)
-        .username(DEMO_EMAIL)
+        .username(email)
         .send()
         .await
-        .context("confirming the demo account")?;
+        .context("confirming the sign-up")?;
     Ok(())
 }
 

@@ -275,7 +275,7 @@ async fn scale_side(
     let executor = format!("bench.{name}.executor@cabinet.example.ru");
     create_executor(root, endpoint, &stack.user_pool_id, provider, &executor)?;
     let client = cognito_client(endpoint).await;
-    sign_up(&client, stack, &customer).await?;
+    crate::confirmed_customer(&client, stack, &customer, PASSWORD).await?;
     Ok(scale::Side {
         customer: sign_in(&client, stack, &customer).await?.0,
         executor: sign_in(&client, stack, &executor).await?.0,
@@ -335,7 +335,7 @@ pub struct Accounts {
 
 async fn accounts(stack: &Provisioned, endpoint: &str) -> Result<Accounts> {
     let client = cognito_client(endpoint).await;
-    sign_up(&client, stack, CUSTOMER_EMAIL).await?;
+    crate::confirmed_customer(&client, stack, CUSTOMER_EMAIL, PASSWORD).await?;
     let (customer_token, refresh_token) = sign_in(&client, stack, CUSTOMER_EMAIL).await?;
     let (executor_token, _) = sign_in(&client, stack, EXECUTOR_EMAIL).await?;
     Ok(Accounts {
@@ -347,40 +347,6 @@ async fn accounts(stack: &Provisioned, endpoint: &str) -> Result<Accounts> {
 
 async fn cognito_client(endpoint: &str) -> aws_sdk_cognitoidentityprovider::Client {
     aws_sdk_cognitoidentityprovider::Client::new(&xtask::local_sdk_config(endpoint).await)
-}
-
-/// A confirmed customer account.
-async fn sign_up(
-    client: &aws_sdk_cognitoidentityprovider::Client,
-    stack: &Provisioned,
-    email: &str,
-) -> Result<()> {
-    use aws_sdk_cognitoidentityprovider::types::AttributeType;
-    let attribute = |name: &str, value: &str| {
-        AttributeType::builder()
-            .name(name)
-            .value(value)
-            .build()
-            .expect("name and value are set")
-    };
-    client
-        .sign_up()
-        .client_id(&stack.client_id)
-        .username(email)
-        .password(PASSWORD)
-        .user_attributes(attribute("email", email))
-        .user_attributes(attribute("given_name", "Мария"))
-        .user_attributes(attribute("family_name", "Демидова"))
-        .user_attributes(attribute("phone_number", "+79001234567"))
-        .send()
-        .await?;
-    client
-        .admin_confirm_sign_up()
-        .user_pool_id(&stack.user_pool_id)
-        .username(email)
-        .send()
-        .await?;
-    Ok(())
 }
 
 /// The access and refresh tokens of a password sign-in.
