@@ -321,6 +321,14 @@ impl TokenVerifier {
         }
     }
 
+    /// Runs `setup` (the SDK's, at start) while the pool's signing keys are
+    /// fetched ([`TokenVerifier::prefetch`]), so that neither waits for the
+    /// other and the first request finds the keys; answers what `setup` made.
+    pub async fn prefetch_while<T>(&self, setup: impl Future<Output = T>) -> T {
+        let (made, ()) = tokio::join!(setup, self.prefetch());
+        made
+    }
+
     /// The key `kid`, fetching the JWKS when it is not cached and the last
     /// fetch is old enough.
     async fn key(&self, kid: &str) -> Result<Option<DecodingKey>, ApiError> {

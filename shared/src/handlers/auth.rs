@@ -16,8 +16,9 @@ use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 
+use super::SetupError;
 use crate::cognito::{PublicClient, SignIn, Tokens};
-use crate::config::{self, MissingVariable};
+use crate::config;
 use crate::domain::Email;
 use crate::domain::password::PASSWORD_MAX_CHARS;
 use crate::domain::registration::{
@@ -26,7 +27,7 @@ use crate::domain::registration::{
 };
 use crate::error::{ApiError, FieldError};
 use crate::http::{ApiResult, Query, bearer_token, json, json_body, no_content, path_segments};
-use crate::identity::{Identity, TokenVerifier, VerifierConfig, VerifierSetupError};
+use crate::identity::{Identity, TokenVerifier, VerifierConfig};
 use crate::runtime::Handler;
 
 /// Longest token accepted from a client; Cognito's are a few kilobytes.
@@ -36,17 +37,6 @@ const TOKEN_MAX_CHARS: usize = 16 * 1024;
 pub struct AuthApi {
     users: PublicClient,
     verifier: TokenVerifier,
-}
-
-/// The function cannot start.
-#[derive(Debug, thiserror::Error)]
-pub enum SetupError {
-    /// A required variable is not set.
-    #[error(transparent)]
-    Missing(#[from] MissingVariable),
-    /// The token verifier could not be built.
-    #[error(transparent)]
-    Verifier(#[from] VerifierSetupError),
 }
 
 /// One route under `/auth/`.
@@ -101,9 +91,7 @@ impl AuthApi {
     pub async fn from_env() -> Result<Self, SetupError> {
         let client_id = config::required("USER_POOL_CLIENT_ID")?;
         let verifier = TokenVerifier::new(VerifierConfig::from_env()?)?;
-        // The signing keys come while the SDK is set up, so the first
-        // request finds them.
-        let (sdk, ()) = tokio::join!(config::aws(), verifier.prefetch());
+        let sdk = verifier.prefetch_while(config::aws()).await;
         Ok(Self::new(
             aws_sdk_cognitoidentityprovider::Client::new(&sdk),
             client_id,

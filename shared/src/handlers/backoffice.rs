@@ -27,10 +27,11 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
+use super::SetupError;
 use super::order_files;
 use super::order_list;
 use crate::cognito::{CognitoError, Operation};
-use crate::config::{self, MissingVariable};
+use crate::config;
 use crate::domain::order::{
     Actor, Card, Executor, Message, Order, OrderNumber, Role, StatusChange, Transition,
     changed_meanwhile, moscow_date, order_closed, order_not_found, status_conflict, timestamp,
@@ -42,8 +43,8 @@ use crate::files::FileStore;
 use crate::http::{
     ApiResult, Query, bearer_token, json, json_body, optional_json_body, path_segments,
 };
-use crate::identity::{Identity, TokenVerifier, VerifierConfig, VerifierSetupError};
-use crate::paging::{CursorKey, CursorKeyError};
+use crate::identity::{Identity, TokenVerifier, VerifierConfig};
+use crate::paging::CursorKey;
 use crate::runtime::Handler;
 use crate::store::orders::{OrdersTable, Party, StatusUpdate};
 
@@ -54,20 +55,6 @@ pub struct BackofficeApi {
     verifier: TokenVerifier,
     cursors: CursorKey,
     files: FileStore,
-}
-
-/// The function cannot start.
-#[derive(Debug, thiserror::Error)]
-pub enum SetupError {
-    /// A required variable is not set.
-    #[error(transparent)]
-    Missing(#[from] MissingVariable),
-    /// The cursor signing key is missing or weak.
-    #[error(transparent)]
-    CursorKey(#[from] CursorKeyError),
-    /// The token verifier could not be built.
-    #[error(transparent)]
-    Verifier(#[from] VerifierSetupError),
 }
 
 /// A verified executor and the provider they work for.
@@ -126,9 +113,7 @@ impl BackofficeApi {
         let table = config::required("TABLE_NAME")?;
         let cursors = CursorKey::from_env()?;
         let verifier = TokenVerifier::new(VerifierConfig::from_env()?)?;
-        // The signing keys come while the SDK is set up, so the first
-        // request finds them.
-        let (sdk, ()) = tokio::join!(config::aws(), verifier.prefetch());
+        let sdk = verifier.prefetch_while(config::aws()).await;
         let files = FileStore::from_env(&sdk)?;
         Ok(Self::new(
             aws_sdk_dynamodb::Client::new(&sdk),

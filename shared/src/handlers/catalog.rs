@@ -13,11 +13,12 @@ use http::Method;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
+use super::SetupError;
 use crate::catalog::{
     Audience, CategoryNode, Facets, FaqSection, InvalidParameter, Provider, ProviderFilter,
     ProviderFilterParams, ServicePage, ServiceSummary, is_valid_id,
 };
-use crate::config::{self, MissingVariable};
+use crate::config;
 use crate::error::{ApiError, FieldError};
 use crate::http::{ApiResult, Query, cacheable_json, path_segments};
 use crate::runtime::Handler;
@@ -100,7 +101,7 @@ impl CatalogApi {
     }
 
     /// The handler configured from the environment: `TABLE_NAME`.
-    pub async fn from_env() -> Result<Self, MissingVariable> {
+    pub async fn from_env() -> Result<Self, SetupError> {
         let table = config::required("TABLE_NAME")?;
         let sdk = config::aws().await;
         Ok(Self::new(aws_sdk_dynamodb::Client::new(&sdk), table))

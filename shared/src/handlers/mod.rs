@@ -16,3 +16,24 @@ mod order_list;
 pub mod orders;
 #[cfg(feature = "profile-api")]
 pub mod profile;
+
+/// A function cannot start: a setting is missing or unusable. Each function
+/// has the variants of the settings it reads.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// A required variable is not set.
+    #[error(transparent)]
+    Missing(#[from] crate::config::MissingVariable),
+    /// The cursor signing key is missing or weak.
+    #[cfg(any(feature = "orders-api", feature = "backoffice-api"))]
+    #[error(transparent)]
+    CursorKey(#[from] crate::paging::CursorKeyError),
+    /// The unsubscribe key is missing or weak.
+    #[cfg(any(feature = "profile-api", feature = "notifier"))]
+    #[error(transparent)]
+    UnsubscribeKey(#[from] crate::unsubscribe::UnsubscribeKeyError),
+    /// The token verifier could not be built.
+    #[cfg(feature = "jwt")]
+    #[error(transparent)]
+    Verifier(#[from] crate::identity::VerifierSetupError),
+}

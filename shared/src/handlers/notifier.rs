@@ -22,7 +22,8 @@ use serde::Serialize;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::config::{self, MissingVariable};
+use super::SetupError;
+use crate::config;
 use crate::domain::order::{Message, Order, OrderNumber, StatusChange};
 use crate::domain::profile::NotificationKind;
 use crate::notify::letter::{Letter, Links, message_letter, status_letter};
@@ -31,7 +32,7 @@ use crate::store::StoreError;
 use crate::store::notices::{Claim, NoticeKey, NoticeTable, message_notice_sk, status_notice_sk};
 use crate::store::orders::OrdersTable;
 use crate::store::profile::ProfileTable;
-use crate::unsubscribe::{UnsubscribeKey, UnsubscribeKeyError};
+use crate::unsubscribe::UnsubscribeKey;
 
 /// The answer to Lambda: the records to retry.
 #[derive(Debug, Default, Serialize, PartialEq, Eq)]
@@ -59,17 +60,6 @@ pub struct MailConfig {
     pub portal_base_url: String,
     /// The API's base address, where `/unsubscribe` is served.
     pub api_base_url: String,
-}
-
-/// The notifier cannot start.
-#[derive(Debug, thiserror::Error)]
-pub enum SetupError {
-    /// A required variable is not set.
-    #[error(transparent)]
-    Missing(#[from] MissingVariable),
-    /// The unsubscribe key is missing or too short.
-    #[error(transparent)]
-    Key(#[from] UnsubscribeKeyError),
 }
 
 /// The handler of the notifier function.

@@ -25,9 +25,10 @@ use rand::Rng;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+use super::SetupError;
 use super::order_files::{self, VerifiedUpload};
 use super::order_list;
-use crate::config::{self, MissingVariable};
+use crate::config;
 use crate::domain::file::{
     AttachedFile, ConfirmForm, FileUse, UploadForm, UploadId, files_closed, too_many_files,
 };
@@ -46,8 +47,8 @@ use crate::files::{FileStore, UploadScope, UploadSlot, new_upload_id, order_file
 use crate::http::{
     ApiResult, Query, bearer_token, json, json_body, optional_json_body, path_segments,
 };
-use crate::identity::{Identity, TokenVerifier, VerifierConfig, VerifierSetupError};
-use crate::paging::{CursorKey, CursorKeyError};
+use crate::identity::{Identity, TokenVerifier, VerifierConfig};
+use crate::paging::CursorKey;
 use crate::runtime::Handler;
 use crate::store::catalog::CatalogTable;
 use crate::store::orders::{OrdersTable, Party, StatusUpdate, Submission, Submitted};
@@ -66,20 +67,6 @@ pub struct OrdersApi {
     verifier: TokenVerifier,
     cursors: CursorKey,
     files: FileStore,
-}
-
-/// The function cannot start.
-#[derive(Debug, thiserror::Error)]
-pub enum SetupError {
-    /// A required variable is not set.
-    #[error(transparent)]
-    Missing(#[from] MissingVariable),
-    /// The cursor signing key is missing or weak.
-    #[error(transparent)]
-    CursorKey(#[from] CursorKeyError),
-    /// The token verifier could not be built.
-    #[error(transparent)]
-    Verifier(#[from] VerifierSetupError),
 }
 
 enum Route {
@@ -123,9 +110,7 @@ impl OrdersApi {
         let table = config::required("TABLE_NAME")?;
         let cursors = CursorKey::from_env()?;
         let verifier = TokenVerifier::new(VerifierConfig::from_env()?)?;
-        // The signing keys come while the SDK is set up, so the first
-        // request finds them.
-        let (sdk, ()) = tokio::join!(config::aws(), verifier.prefetch());
+        let sdk = verifier.prefetch_while(config::aws()).await;
         let files = FileStore::from_env(&sdk)?;
         Ok(Self::new(
             aws_sdk_dynamodb::Client::new(&sdk),

@@ -53,8 +53,9 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use super::SetupError;
 use crate::cognito::{CognitoError, Operation};
-use crate::config::{self, MissingVariable};
+use crate::config;
 use crate::domain::Email;
 use crate::domain::file::{
     ConfirmForm, FileUse, Photo, UploadForm, upload_not_found, verify_upload,
@@ -68,10 +69,10 @@ use crate::domain::registration::ConfirmationCode;
 use crate::error::ApiError;
 use crate::files::{DownloadLink, FileStore, UploadScope, new_upload_id, photo_key};
 use crate::http::{ApiResult, Query, bearer_token, json, json_body, path_segments};
-use crate::identity::{AccessToken, Identity, TokenVerifier, VerifierConfig, VerifierSetupError};
+use crate::identity::{AccessToken, Identity, TokenVerifier, VerifierConfig};
 use crate::runtime::Handler;
 use crate::store::profile::{EmailRequestMark, ProfileTable, StoredProfile};
-use crate::unsubscribe::{UnsubscribeKey, UnsubscribeKeyError};
+use crate::unsubscribe::UnsubscribeKey;
 
 /// How many times the answer of the user pool is written again after
 /// concurrent saves of the same profile won the race. Each lost race is a
@@ -90,20 +91,6 @@ pub struct ProfileApi {
     verifier: TokenVerifier,
     unsubscribe: UnsubscribeKey,
     files: FileStore,
-}
-
-/// The function cannot start.
-#[derive(Debug, thiserror::Error)]
-pub enum SetupError {
-    /// A required variable is not set.
-    #[error(transparent)]
-    Missing(#[from] MissingVariable),
-    /// The token verifier could not be built.
-    #[error(transparent)]
-    Verifier(#[from] VerifierSetupError),
-    /// The unsubscribe key is missing or too short.
-    #[error(transparent)]
-    Unsubscribe(#[from] UnsubscribeKeyError),
 }
 
 /// The profile as the client sees it.
@@ -234,9 +221,7 @@ impl ProfileApi {
         let table = config::required("TABLE_NAME")?;
         let verifier = TokenVerifier::new(VerifierConfig::from_env()?)?;
         let unsubscribe = UnsubscribeKey::from_env()?;
-        // The signing keys come while the SDK is set up, so the first
-        // request finds them.
-        let (sdk, ()) = tokio::join!(config::aws(), verifier.prefetch());
+        let sdk = verifier.prefetch_while(config::aws()).await;
         let files = FileStore::from_env(&sdk)?;
         Ok(Self::new(
             aws_sdk_dynamodb::Client::new(&sdk),
