@@ -6,6 +6,7 @@ pub mod lock;
 pub mod moto;
 pub mod provision;
 pub mod pump;
+pub mod router;
 pub mod stream;
 pub mod template;
 pub mod tools;

@@ -267,10 +267,11 @@ mod tests {
     #[test]
     fn every_route_is_served_by_the_local_router() {
         let template = Template::load(&workspace()).unwrap();
-        let manifest: toml_router::Manifest =
-            toml_router::read(&workspace().join("Cargo.toml")).unwrap();
-        let mut local: Vec<(String, String, String)> = manifest.routes();
-        local.sort();
+        let local: Vec<(String, String, String)> = crate::router::routes(&workspace())
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.path, r.method, r.function))
+            .collect();
         let mut declared: Vec<(String, String, String)> = template
             .routes()
             .unwrap()
@@ -282,57 +283,5 @@ mod tests {
             local, declared,
             "[workspace.metadata.lambda.watch.router] in Cargo.toml must list exactly the routes of infra/template.yaml"
         );
-    }
-
-    /// Just enough of Cargo.toml to read the router of `cargo lambda watch`.
-    mod toml_router {
-        use std::collections::BTreeMap;
-
-        #[derive(serde::Deserialize)]
-        pub struct Manifest {
-            workspace: Workspace,
-        }
-        #[derive(serde::Deserialize)]
-        struct Workspace {
-            metadata: Metadata,
-        }
-        #[derive(serde::Deserialize)]
-        struct Metadata {
-            lambda: Lambda,
-        }
-        #[derive(serde::Deserialize)]
-        struct Lambda {
-            watch: Watch,
-        }
-        #[derive(serde::Deserialize)]
-        struct Watch {
-            router: BTreeMap<String, Vec<MethodRoute>>,
-        }
-        #[derive(serde::Deserialize)]
-        struct MethodRoute {
-            method: String,
-            function: String,
-        }
-
-        pub fn read(path: &std::path::Path) -> anyhow::Result<Manifest> {
-            Ok(toml::from_str(&std::fs::read_to_string(path)?)?)
-        }
-
-        impl Manifest {
-            pub fn routes(&self) -> Vec<(String, String, String)> {
-                self.workspace
-                    .metadata
-                    .lambda
-                    .watch
-                    .router
-                    .iter()
-                    .flat_map(|(path, routes)| {
-                        routes
-                            .iter()
-                            .map(|r| (path.clone(), r.method.clone(), r.function.clone()))
-                    })
-                    .collect()
-            }
-        }
     }
 }
