@@ -336,3 +336,82 @@ pub async fn fetch(url: &str) -> (StatusCode, http::HeaderMap, Vec<u8>) {
         .unwrap_or_default();
     (status, headers, bytes)
 }
+
+/// Runs the project's Python (which holds moto) on `request`: either reads
+/// the claims of a token (`claims_of`), or re-signs `token` with `claims`
+/// changed, by the emulator's key or by the test key at `pem`, keeping the
+/// token's header (and so its key id).
+///
+/// Signing with the emulator's key is possible only on the local stack:
+/// every moto pool signs with one private key shipped inside moto, which
+/// lets the tests make tokens moto would never issue (an expired one, since
+/// moto's tokens always last an hour). On AWS the pool's key never leaves it.
+fn python(request: &serde_json::Value) -> serde_json::Value {
+    const SCRIPT: &str = r#"
+import base64, json, sys
+request = json.load(sys.stdin)
+def part(text):
+    return json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+if "claims_of" in request:
+    print(json.dumps(part(request["claims_of"].split(".")[1])))
+    sys.exit()
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+from moto.utilities.utils import load_resource
+header_part, claims_part, _ = request["token"].split(".")
+header, claims = part(header_part), part(claims_part)
+claims.update(request["claims"])
+if "pem" in request:
+    key = RSAKey.import_key(open(request["pem"]).read())
+else:
+    key = RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
+print(json.dumps(jwt.encode(header, claims, key)))
+"#;
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let interpreter = xtask::tools::venv_bin(&xtask::workspace_root(), "python");
+    let mut child = Command::new(&interpreter)
+        .args(["-c", SCRIPT])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{} starts: {e}", interpreter.display()));
+    {
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        stdin
+            .write_all(request.to_string().as_bytes())
+            .expect("python reads the request");
+    }
+    let output = child.wait_with_output().expect("python finishes");
+    assert!(
+        output.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("python answers JSON")
+}
+
+/// The claims of `token`, read without checking its signature.
+pub fn claims_of(token: &str) -> serde_json::Value {
+    python(&serde_json::json!({ "claims_of": token }))
+}
+
+/// `token` with `claims` changed, signed by the emulator's own key (a
+/// local-stack device: every moto pool signs with one key shipped in moto).
+pub fn resigned_by_emulator(token: &str, claims: serde_json::Value) -> String {
+    python(&serde_json::json!({"token": token, "claims": claims}))
+        .as_str()
+        .expect("a token")
+        .to_string()
+}
+
+/// `token` with `claims` changed, signed by a key of our own under the
+/// emulator's key id: a forgery.
+pub fn forged(token: &str, claims: serde_json::Value) -> String {
+    let pem = xtask::workspace_root().join("shared/tests/keys/foreign-signing-key.pem");
+    python(&serde_json::json!({"token": token, "claims": claims, "pem": pem}))
+        .as_str()
+        .expect("a token")
+        .to_string()
+}

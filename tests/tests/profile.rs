@@ -18,7 +18,6 @@
 //!   by the old tokens, so the customer signs in again with the new address.
 
 use std::collections::HashMap;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, ExplicitAuthFlowsType};
@@ -26,7 +25,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use cabinet::handlers::profile::ProfileApi;
 use cabinet::identity::{TokenVerifier, VerifierConfig};
 use cabinet::runtime::Handler;
-use cabinet_tests::{Stack, get, put_json, raw, read_json, with_bearer};
+use cabinet_tests::{
+    Stack, claims_of, forged, get, put_json, raw, read_json, resigned_by_emulator, with_bearer,
+};
 use http::StatusCode;
 use lambda_http::Request;
 use serde_json::{Value, json};
@@ -84,7 +85,7 @@ async fn sign_in(stack: &Stack, client_id: &str, email: &str) -> Customer {
     let access_token = tokens.access_token().expect("an access token").to_string();
     Customer {
         email: email.to_string(),
-        sub: python(&json!({"claims_of": access_token}))["sub"]
+        sub: claims_of(&access_token)["sub"]
             .as_str()
             .expect("an access token names its subject")
             .to_string(),
@@ -211,72 +212,6 @@ async fn account_attribute(stack: &Stack, customer: &Customer, name: &str) -> Op
         .iter()
         .find(|a| a.name() == name)
         .and_then(|a| a.value().map(str::to_string))
-}
-
-/// Runs the project's Python (which holds moto) on `request`: either reads
-/// the claims of a token (`claims_of`), or re-signs `token` with `claims`
-/// changed, by the emulator's key or by the test key at `pem`, keeping the
-/// token's header (and so its key id).
-fn python(request: &Value) -> Value {
-    const SCRIPT: &str = r#"
-import base64, json, sys
-request = json.load(sys.stdin)
-def part(text):
-    return json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-if "claims_of" in request:
-    print(json.dumps(part(request["claims_of"].split(".")[1])))
-    sys.exit()
-from joserfc import jwt
-from joserfc.jwk import RSAKey
-from moto.utilities.utils import load_resource
-header_part, claims_part, _ = request["token"].split(".")
-header, claims = part(header_part), part(claims_part)
-claims.update(request["claims"])
-if "pem" in request:
-    key = RSAKey.import_key(open(request["pem"]).read())
-else:
-    key = RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
-print(json.dumps(jwt.encode(header, claims, key)))
-"#;
-    let interpreter = xtask::tools::venv_bin(&xtask::workspace_root(), "python");
-    let mut child = Command::new(&interpreter)
-        .args(["-c", SCRIPT])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{} starts: {e}", interpreter.display()));
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().expect("stdin is piped");
-        stdin
-            .write_all(request.to_string().as_bytes())
-            .expect("python reads the request");
-    }
-    let output = child.wait_with_output().expect("python finishes");
-    assert!(
-        output.status.success(),
-        "python failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("python answers JSON")
-}
-
-/// `token` with `claims` changed, signed by the emulator's own key.
-fn resigned_by_emulator(token: &str, claims: Value) -> String {
-    python(&json!({"token": token, "claims": claims}))
-        .as_str()
-        .expect("a token")
-        .to_string()
-}
-
-/// `token` signed by a key of our own, under the emulator's key id.
-fn forged(token: &str, claims: Value) -> String {
-    let pem = xtask::workspace_root().join("shared/tests/keys/foreign-signing-key.pem");
-    python(&json!({"token": token, "claims": claims, "pem": pem}))
-        .as_str()
-        .expect("a token")
-        .to_string()
 }
 
 fn now() -> u64 {
