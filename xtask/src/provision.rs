@@ -195,7 +195,7 @@ async fn bucket(client: &s3::Client, template: &Template, name: &str) -> Result<
     if client.head_bucket().bucket(name).send().await.is_ok() {
         return Ok(name.to_string());
     }
-    let spec = template.single("AWS::S3::Bucket")?;
+    let spec = template.properties("AttachmentsBucket", "AWS::S3::Bucket")?;
     client
         .create_bucket()
         .bucket(name)
