@@ -1,7 +1,9 @@
 //! Developer tooling of the cabinet: the local stack on the AWS emulator
-//! (`cargo xtask dev`) and the test run (`cargo xtask test`). The test
+//! (`cargo xtask dev`), the test run (`cargo xtask test`) and the
+//! template's gates (`cargo xtask checks`). The test
 //! harness uses the same code to give every test its own fresh resources.
 
+pub mod checks;
 pub mod lock;
 pub mod moto;
 pub mod provision;

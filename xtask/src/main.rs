@@ -1,5 +1,7 @@
 //! `cargo xtask dev`: the whole cabinet on one machine.
-//! `cargo xtask test`: the test suite against a fresh emulator.
+//! `cargo xtask test`: the test suite against a fresh emulator, then the
+//! template's gates.
+//! `cargo xtask checks`: the template's gates alone (cfn-lint, checkov).
 //! `cargo xtask bench`: the benchmark report (see `bench/README.md`).
 
 mod bench;
@@ -10,6 +12,7 @@ use std::process::{Child, Command, ExitCode, Stdio};
 
 use anyhow::{Context, Result, bail};
 use aws_sdk_cognitoidentityprovider as cognito;
+use xtask::checks::run_template_checks;
 use xtask::lock::DevLock;
 use xtask::moto::{Moto, listening};
 use xtask::provision::{Names, Provisioned, provision};
@@ -20,7 +23,10 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   dev    install the tools, start the AWS emulator and every function on one port
-  test   install the tools, start the AWS emulator and run the whole test suite
+  test   install the tools, start the AWS emulator, run the whole test suite,
+         then the template checks
+  checks install the tools and check infra/template.yaml: cfn-lint (no error,
+         no warning) and checkov (no failed check)
   bench  build the release bootstraps and write bench/REPORT.md and bench/figures.json
          (--quick: a few runs of everything, to try the command)
 
@@ -63,6 +69,7 @@ fn main() -> ExitCode {
     let result = match command.as_str() {
         "dev" => dev(&root),
         "test" => test(&root),
+        "checks" => ensure_venv(&root).and_then(|()| run_template_checks(&root)),
         "bench" => {
             let args: Vec<String> = std::env::args().skip(2).collect();
             bench::run_bench(&root, &args)
@@ -90,8 +97,9 @@ fn port(variable: &str, default: u16) -> Result<u16> {
     }
 }
 
-/// Runs the whole suite against one emulator started for the run, and ends
-/// with one line that counts every test of every binary.
+/// Runs the whole suite against one emulator started for the run, prints
+/// one line that counts every test of every binary, then runs the
+/// template's gates.
 fn test(root: &Path) -> Result<()> {
     ensure_venv(root)?;
     std::fs::create_dir_all(root.join("target"))?;
@@ -122,7 +130,7 @@ fn test(root: &Path) -> Result<()> {
     if totals.passed == 0 {
         bail!("no test ran");
     }
-    Ok(())
+    run_template_checks(root)
 }
 
 /// Tests counted over the `test result:` lines of every test binary.

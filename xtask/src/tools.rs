@@ -34,7 +34,7 @@ pub fn ensure_venv(root: &Path) -> Result<()> {
             .args(["-m", "venv"])
             .arg(root.join(".venv")))?;
     }
-    eprintln!("==> installing moto, cargo-lambda and cfn-lint into .venv");
+    eprintln!("==> installing moto, cargo-lambda, cfn-lint and checkov into .venv");
     run(Command::new(venv_bin(root, "python")).args([
         "-m",
         "pip",
