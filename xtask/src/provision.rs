@@ -50,7 +50,10 @@ pub struct Provisioned {
     pub sender: String,
 }
 
-/// Creates every resource the template declares, reusing those that exist.
+/// Creates the resources the template declares that the functions use (the
+/// table, the attachments bucket, the user pool and the sender), reusing
+/// those that exist; roles, log groups and the access-log bucket have no
+/// local counterpart.
 pub async fn provision(
     sdk: &aws_config::SdkConfig,
     template: &Template,
