@@ -295,7 +295,7 @@ pub struct Statement {
     pub resources: Vec<String>,
 }
 
-/// Policies SAM attaches to every role it generates for a function.
+/// Policy SAM attaches to every role it generates for a function.
 const SAM_BASIC_POLICY: &str = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
 /// Policy SAM attaches to a generated role when tracing is active.
 const SAM_TRACING_POLICY: &str = "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess";
