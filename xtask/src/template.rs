@@ -607,8 +607,8 @@ mod tests {
             }
             let origin = &statement.origin;
             for action in &statement.actions {
-                if action.starts_with('!') {
-                    found.push(format!("{origin}: NotAction {}", &action[1..]));
+                if let Some(inverse) = action.strip_prefix('!') {
+                    found.push(format!("{origin}: NotAction {inverse}"));
                 } else if action.contains('*') {
                     found.push(format!("{origin}: action {action}"));
                 }
