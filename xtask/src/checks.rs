@@ -8,14 +8,16 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::tools::{run, venv_bin};
+use crate::tools::{CHECKERS, checkers_bin, ensure, run, venv_bin};
 
 /// The template both tools read, relative to the workspace root.
 const TEMPLATE: &str = "infra/template.yaml";
 
-/// Runs `cfn-lint` and checkov from `.venv` on the template; fails on any
-/// error or warning of `cfn-lint` and on any failed check of checkov.
+/// Runs `cfn-lint` from `.venv` and checkov from `.venv-checks` (installed
+/// if needed) on the template; fails on any error or warning of `cfn-lint`
+/// and on any failed check of checkov.
 pub fn run_template_checks(root: &Path) -> Result<()> {
+    ensure(root, &CHECKERS)?;
     eprintln!("==> cfn-lint {TEMPLATE}");
     // Warnings fail too (cfn-lint's default today, written out so that a
     // change of the default cannot relax the gate).
@@ -24,7 +26,7 @@ pub fn run_template_checks(root: &Path) -> Result<()> {
         .args(["--non-zero-exit-code", "warning", TEMPLATE]))?;
 
     eprintln!("==> checkov {TEMPLATE}");
-    let output = Command::new(venv_bin(root, "checkov"))
+    let output = Command::new(checkers_bin(root, "checkov"))
         .current_dir(root)
         .args(["--file", TEMPLATE, "--framework", "cloudformation"])
         // Offline: no policy metadata from the vendor's platform, no
