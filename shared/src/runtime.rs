@@ -1,5 +1,6 @@
 //! Runs an HTTP handler under the Lambda runtime with the cabinet's logging.
 
+use lambda_http::tracing::subscriber::fmt::MakeWriter;
 use lambda_http::{Body, Request, Response};
 
 /// A function's request handler: answers every request, errors included.
@@ -12,7 +13,17 @@ pub trait Handler: Send + Sync + 'static {
 /// (`AWS_LAMBDA_LOG_FORMAT=JSON`), readable text otherwise; the level comes
 /// from `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`.
 pub fn init_logging() {
-    lambda_http::tracing::init_default_subscriber();
+    init_logging_to(std::io::stdout);
+}
+
+/// Installs the log subscriber of [`init_logging`], writing to `writer`
+/// instead of standard output: the same format, level and filter, so a test
+/// reads exactly the lines a function prints.
+pub fn init_logging_to<W>(writer: W)
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    lambda_http::tracing::init_default_subscriber_with_writer(writer);
 }
 
 /// Serves `handler` until the Lambda runtime stops the process.
