@@ -130,8 +130,19 @@ impl ApiError {
         }
     }
 
-    /// The HTTP answer carrying this problem.
+    /// The HTTP answer carrying this problem. A refusal (4xx) is logged by
+    /// its codes only: details and field names may quote what the caller
+    /// sent. Server errors were logged with their cause when they were made.
     pub fn into_response(self) -> Response<Body> {
+        if self.status.is_client_error() {
+            let fields: Vec<&str> = self.errors.iter().map(|e| e.code).collect();
+            tracing::info!(
+                status = self.status.as_u16(),
+                code = self.code,
+                ?fields,
+                "request refused"
+            );
+        }
         let body = serde_json::to_string(&self.to_problem())
             .expect("a problem document is plain strings and numbers");
         Response::builder()
