@@ -13,6 +13,12 @@ use xtask::template::Template;
 /// The signing key of unsubscribe links in the tests.
 pub const UNSUBSCRIBE_SECRET: &str = "test-unsubscribe-key-0123456789abcdef-0123";
 
+/// Where the tests' e-mails link to the cabinet (`PORTAL_BASE_URL`).
+pub const PORTAL_BASE_URL: &str = "https://portal.test/cabinet";
+
+/// Where the tests' e-mails link to the API (`API_BASE_URL`).
+pub const API_BASE_URL: &str = "https://api.test";
+
 /// The unsubscribe key of the tests, shared by the notifier and the profile.
 pub fn unsubscribe_key() -> cabinet::unsubscribe::UnsubscribeKey {
     cabinet::unsubscribe::UnsubscribeKey::new(UNSUBSCRIBE_SECRET)
@@ -92,6 +98,45 @@ impl Stack {
     /// SES v2 client.
     pub fn ses(&self) -> aws_sdk_sesv2::Client {
         aws_sdk_sesv2::Client::new(&self.sdk)
+    }
+
+    /// The notifier on this stack, sending from `sender` (SES refuses an
+    /// address other than [`Stack::sender`]) with the tests' links and key.
+    pub fn notifier(&self, sender: &str) -> cabinet::handlers::notifier::Notifier {
+        cabinet::handlers::notifier::Notifier::new(
+            self.dynamodb(),
+            self.table.clone(),
+            self.ses(),
+            cabinet::handlers::notifier::MailConfig {
+                sender: sender.to_string(),
+                portal_base_url: PORTAL_BASE_URL.into(),
+                api_base_url: API_BASE_URL.into(),
+            },
+            unsubscribe_key(),
+        )
+    }
+
+    /// Every e-mail the emulator's SES accepted for `address`, oldest first,
+    /// as raw MIME. The emulator keeps the e-mails of every test in one list.
+    pub async fn raw_mails_to(&self, address: &str) -> Vec<String> {
+        let data: serde_json::Value = reqwest::get(format!("{}/moto-api/data.json", self.endpoint))
+            .await
+            .expect("the emulator serves its data")
+            .json()
+            .await
+            .expect("the emulator's data is JSON");
+        data["ses"]["RawMessage"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .filter(|m| {
+                m["destinations"]
+                    .as_array()
+                    .is_some_and(|d| d.iter().any(|d| d.as_str() == Some(address)))
+            })
+            .map(|m| m["raw_data"].as_str().expect("a raw message").to_string())
+            .collect()
     }
 
     /// Signs `email` up through the pool's public client with `password`

@@ -11,15 +11,15 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use cabinet::handlers::notifier::{BatchResponse, MailConfig, Notifier};
+use cabinet::handlers::notifier::{BatchResponse, Notifier};
 use cabinet_tests::{Stack, raw, read_json};
 use http::StatusCode;
 use orders_support::*;
 use serde_json::{Value, json};
 use xtask::stream::{StreamReader, passes};
 
-const PORTAL: &str = "https://portal.test/cabinet";
-const API: &str = "https://api.test";
+const PORTAL: &str = cabinet_tests::PORTAL_BASE_URL;
+const API: &str = cabinet_tests::API_BASE_URL;
 
 /// A world with a notifier, the stream read from its start, and one
 /// customer (with a profile item) and one executor.
@@ -30,20 +30,6 @@ struct Mailroom {
     patterns: Vec<Value>,
     customer: User,
     executor: User,
-}
-
-fn notifier(stack: &Stack, sender: &str) -> Notifier {
-    Notifier::new(
-        stack.dynamodb(),
-        stack.table.clone(),
-        stack.ses(),
-        MailConfig {
-            sender: sender.to_string(),
-            portal_base_url: PORTAL.into(),
-            api_base_url: API.into(),
-        },
-        cabinet_tests::unsubscribe_key(),
-    )
 }
 
 /// An address no other test of any process uses: the emulator keeps every
@@ -78,7 +64,7 @@ async fn mailroom() -> Mailroom {
         .await
         .expect("the emulator has the table's stream");
     Mailroom {
-        notifier: notifier(&world.stack, &world.stack.sender),
+        notifier: world.stack.notifier(&world.stack.sender),
         world,
         stream,
         patterns,
@@ -196,24 +182,8 @@ impl Mail {
 
 /// Every e-mail the emulator's SES accepted for `address`, oldest first.
 async fn mails_to(stack: &Stack, address: &str) -> Vec<Mail> {
-    let data: Value = reqwest::get(format!("{}/moto-api/data.json", stack.endpoint))
-        .await
-        .expect("the emulator serves its data")
-        .json()
-        .await
-        .expect("the emulator's data is JSON");
-    data["ses"]["RawMessage"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-        .iter()
-        .filter(|m| {
-            m["destinations"]
-                .as_array()
-                .is_some_and(|d| d.iter().any(|d| d.as_str() == Some(address)))
-        })
-        .map(|m| parse_mail(m["raw_data"].as_str().expect("a raw message")))
-        .collect()
+    let raw = stack.raw_mails_to(address).await;
+    raw.iter().map(|mail| parse_mail(mail)).collect()
 }
 
 fn parse_mail(raw: &str) -> Mail {
@@ -776,7 +746,7 @@ async fn an_email_ses_refuses_is_reported_and_sent_on_the_retry() {
     let sequence = batch[0]["dynamodb"]["SequenceNumber"].clone();
 
     // A sender SES does not know: refused.
-    let refused = notifier(&room.world.stack, "unknown-sender@example.ru");
+    let refused = room.world.stack.notifier("unknown-sender@example.ru");
     let response = deliver(&refused, &batch).await;
     assert_eq!(
         serde_json::to_value(&response).unwrap(),
