@@ -11,6 +11,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// What is wrong with one field of the input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// Name of the field as the client sent it (`phone`, `address.city`).
     pub field: String,
@@ -184,6 +185,7 @@ fn title(status: StatusCode) -> &'static str {
 
 /// `application/problem+json` body (RFC 9457) with our extensions.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem<'a> {
     /// URI naming the kind of problem; one per `code`.
     #[serde(rename = "type")]
@@ -198,6 +200,7 @@ pub struct Problem<'a> {
     pub detail: &'a str,
     /// Per-field errors, present only when there are some.
     #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<FieldError>))]
     pub errors: &'a [FieldError],
 }
 

@@ -79,6 +79,7 @@ pub fn new_upload_id() -> UploadId {
 
 /// The answer to a request for an upload slot.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UploadSlot {
     /// Pass to confirm the upload.
     pub upload_id: UploadId,
@@ -94,6 +95,7 @@ pub struct UploadSlot {
 
 /// A short-lived download link.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DownloadLink {
     /// Presigned GET of the object, saving it under its name.
     pub url: String,

@@ -163,6 +163,17 @@ pub fn cacheable_json<T: Serialize>(value: &T, max_age: u32) -> ApiResult {
     Ok(response)
 }
 
+/// A public answer of fixed `text` with its `content_type`, that browsers
+/// and CDNs may cache for `max_age` seconds.
+pub fn cacheable_text(content_type: &'static str, text: &'static str, max_age: u32) -> ApiResult {
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::CACHE_CONTROL, format!("public, max-age={max_age}"))
+        .body(Body::Text(text.to_string()))
+        .map_err(ApiError::internal)
+}
+
 /// 204 with no body.
 pub fn no_content() -> ApiResult {
     Response::builder()

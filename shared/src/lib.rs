@@ -49,5 +49,8 @@ pub mod store;
 pub mod unsubscribe;
 
 pub mod handlers;
+// The OpenAPI document of the API, for `cargo xtask openapi` and its tests.
+#[cfg(feature = "openapi")]
+pub mod openapi;
 
 pub use error::{ApiError, FieldError};

@@ -6,6 +6,7 @@
 pub mod checks;
 pub mod lock;
 pub mod moto;
+pub mod openapi;
 pub mod provision;
 pub mod pump;
 pub mod router;

@@ -2,6 +2,7 @@
 //! `cargo xtask test`: the test suite against a fresh emulator, then the
 //! template's gates.
 //! `cargo xtask checks`: the template's gates alone (cfn-lint, checkov).
+//! `cargo xtask openapi`: the API contract, `shared/api/openapi.json` and its page.
 //! `cargo xtask bench`: the benchmark report (see `bench/README.md`).
 
 mod bench;
@@ -22,13 +23,15 @@ use xtask::tools::{ensure_venv, run, venv_bin};
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  dev    install the tools, start the AWS emulator and every function on one port
-  test   install the tools, start the AWS emulator, run the whole test suite,
-         then the template checks
-  checks install the tools and check infra/template.yaml: cfn-lint (no error,
-         no warning) and checkov (no failed check)
-  bench  build the release bootstraps and write bench/REPORT.md and bench/figures.json
-         (--quick: a few runs of everything, to try the command)
+  dev      install the tools, start the AWS emulator and every function on one port
+  test     install the tools, start the AWS emulator, run the whole test suite,
+           then the template checks
+  checks   install the tools and check infra/template.yaml: cfn-lint (no error,
+           no warning) and checkov (no failed check)
+  openapi  write the API contract generated from the code: shared/api/openapi.json
+           and its page shared/api/index.html
+  bench    build the release bootstraps and write bench/REPORT.md and bench/figures.json
+           (--quick: a few runs of everything, to try the command)
 
 environment:
   CABINET_API_PORT    port of the API (default 9000)
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         "dev" => dev(&root),
         "test" => test(&root),
         "checks" => ensure_venv(&root).and_then(|()| run_template_checks(&root)),
+        "openapi" => openapi(&root),
         "bench" => {
             let args: Vec<String> = std::env::args().skip(2).collect();
             bench::run_bench(&root, &args)
@@ -95,6 +99,14 @@ fn port(variable: &str, default: u16) -> Result<u16> {
             .with_context(|| format!("{variable} must be a port number")),
         Err(_) => Ok(default),
     }
+}
+
+/// Writes the OpenAPI document generated from the code and its page.
+fn openapi(root: &Path) -> Result<()> {
+    for path in xtask::openapi::write(root)? {
+        eprintln!("==> wrote {}", path.display());
+    }
+    Ok(())
 }
 
 /// Runs the whole suite against one emulator started for the run, prints

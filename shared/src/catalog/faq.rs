@@ -6,6 +6,7 @@ use super::model::FaqEntry;
 
 /// One question with its answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FaqQuestion {
     /// The question.
     pub question: String,
@@ -15,6 +16,7 @@ pub struct FaqQuestion {
 
 /// A section of the FAQ with its questions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FaqSection {
     /// Russian title of the section.
     pub section: String,

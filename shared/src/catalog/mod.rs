@@ -40,6 +40,7 @@ pub struct Catalog {
 /// Everything a service page shows (R3.3): the description, documents for
 /// download and the contact cards of the providers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServicePage {
     /// Id of the service.
     pub id: String,

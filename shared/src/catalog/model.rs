@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Who may order a service (R3.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Audience {
     /// Anyone: the general classifier.
@@ -40,6 +41,7 @@ impl Audience {
 
 /// What kind of organisation a provider is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ProviderKind {
     /// A territorial chamber of commerce («Территориальная ТПП»).
@@ -135,6 +137,7 @@ pub struct Category {
 
 /// A document offered for download on a service page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Document {
     /// Russian title of the document.
@@ -165,6 +168,7 @@ pub struct CatalogService {
 
 /// An organisation that delivers services: its public contact card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Provider {
     /// Stable id (`chamber-moscow`); executors are bound to it.

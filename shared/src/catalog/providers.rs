@@ -164,6 +164,7 @@ fn text_param(name: &'static str, raw: Option<&str>) -> Result<Option<String>, I
 
 /// One choice of the kind filter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KindFacet {
     /// Value for the `kind` parameter.
     pub value: ProviderKind,
@@ -174,6 +175,7 @@ pub struct KindFacet {
 /// The values a frontend offers in each filter of a service's contacts tab:
 /// those that occur among all of the service's providers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Facets {
     /// Kinds present, in the fixed order of [`ProviderKind::EVERY`].
     pub kinds: Vec<KindFacet>,

@@ -8,6 +8,7 @@ use super::model::{Audience, CatalogService, Category};
 
 /// What a listing shows of a service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceSummary {
     /// Id of the service.
     pub id: String,
@@ -32,6 +33,7 @@ impl From<&CatalogService> for ServiceSummary {
 
 /// A category named by id and title, as breadcrumbs and service pages show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryRef {
     /// Id of the category.
     pub id: String,
@@ -41,6 +43,7 @@ pub struct CategoryRef {
 
 /// One category of the tree with what it holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryNode {
     /// Id of the category.
     pub id: String,
@@ -50,6 +53,7 @@ pub struct CategoryNode {
     /// file order.
     pub services: Vec<ServiceSummary>,
     /// Subcategories, in file order.
+    #[cfg_attr(feature = "openapi", schema(no_recursion))]
     pub children: Vec<CategoryNode>,
 }
 

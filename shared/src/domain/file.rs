@@ -236,6 +236,7 @@ pub fn rfc5987(name: &str) -> String {
 
 /// The body of a request for an upload slot.
 #[derive(Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UploadForm {
     /// «Имя файла», as on the customer's disk.
@@ -306,6 +307,7 @@ impl UploadForm {
 /// The id of an upload slot and of the file it becomes: 32 lower-case hex
 /// digits drawn by the server.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct UploadId(String);
 
@@ -476,6 +478,8 @@ pub fn files_closed(status: OrderStatus) -> ApiError {
 
 /// The body of a confirmation: `{upload_id}`.
 #[derive(Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = UploadConfirmForm))]
 #[serde(deny_unknown_fields)]
 pub struct ConfirmForm {
     /// The `upload_id` of the slot the file was uploaded with.

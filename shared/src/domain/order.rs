@@ -19,6 +19,7 @@ use crate::error::ApiError;
 
 /// Status of an order (R8.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     /// «Новая»: submitted, waiting at the provider for an executor.
@@ -95,6 +96,7 @@ impl fmt::Display for OrderStatus {
 
 /// Who acts on an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// The customer who submitted it.
@@ -200,6 +202,7 @@ const SUFFIX_LENGTH: usize = 6;
 /// `261204-7KQ2MX`. Readable over the phone, unlike a UUID; unique because
 /// storage refuses a second order with the same number.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct OrderNumber(String);
 
@@ -282,6 +285,7 @@ pub fn timestamp(at: OffsetDateTime) -> String {
 
 /// The service an order is for, as the catalog named it at submission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceRef {
     /// Catalog id of the service.
     pub id: String,
@@ -291,6 +295,7 @@ pub struct ServiceRef {
 
 /// The provider an order went to, as the catalog named it at submission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProviderRef {
     /// Catalog id of the provider; executors are bound to it.
     pub id: String,
@@ -305,6 +310,7 @@ pub struct ProviderRef {
 /// The customer's contact details on an order: from the profile unless the
 /// customer changed them in the form.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contact {
     /// «Имя».
     pub first_name: String,

@@ -137,6 +137,7 @@ fn catalog_id(field: &str, label: &str, raw: Option<&str>) -> Result<String, Fie
 
 /// The body of `POST /orders` as the client sent it.
 #[derive(Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OrderForm {
     /// Catalog id of the service.
@@ -159,6 +160,7 @@ pub struct OrderForm {
 /// `null`) is taken from the profile; an optional field sent blank means
 /// the customer has none.
 #[derive(Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ContactForm {
     /// «Имя».
@@ -562,6 +564,7 @@ impl fmt::Debug for IdempotencyKey {
 
 /// The body of `POST …/messages`.
 #[derive(Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MessageForm {
     /// «Тема сообщения».
@@ -618,6 +621,7 @@ impl MessageForm {
 
 /// The body of `POST /orders/{number}/rating`.
 #[derive(Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RatingForm {
     /// «Оценка», a whole number from 1 to 5.
@@ -681,6 +685,7 @@ impl RatingForm {
 
 /// The body of `POST /orders/{number}/cancel`; it may be left out.
 #[derive(Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CancelForm {
     /// «Причина отмены», optional.
@@ -703,6 +708,7 @@ impl CancelForm {
 
 /// The body of `POST /executor/orders/{number}/reject`.
 #[derive(Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RejectForm {
     /// «Причина отклонения», required: the customer must learn why.
@@ -725,6 +731,7 @@ impl RejectForm {
 
 /// The body of `POST /executor/orders/{number}/take`; it may be left out.
 #[derive(Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TakeForm {
     /// «Плановая дата выполнения», `YYYY-MM-DD`, optional.

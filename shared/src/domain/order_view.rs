@@ -38,6 +38,7 @@ impl Viewer {
 
 /// A status with its Russian title.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusView {
     /// Machine value (`in_progress`).
     pub code: OrderStatus,
@@ -56,6 +57,7 @@ impl From<OrderStatus> for StatusView {
 
 /// The answer to a submission (R5.2).
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedView<'a> {
     /// The order's number.
     pub number: &'a OrderNumber,
@@ -81,6 +83,7 @@ impl<'a> CreatedView<'a> {
 
 /// One order of a list.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SummaryView<'a> {
     /// The number.
     pub number: &'a OrderNumber,
@@ -99,11 +102,13 @@ pub struct SummaryView<'a> {
     /// When its status last changed.
     pub updated_at: &'a str,
     /// When the provider expects to finish it; `null` if it did not say.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub expected_completion: Option<&'a str>,
 }
 
 /// A provider in a list: id and name.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProviderNameView<'a> {
     /// Catalog id.
     pub id: &'a str,
@@ -133,16 +138,19 @@ impl<'a> SummaryView<'a> {
 
 /// One page of a list.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ListView<'a> {
     /// The orders of the page, newest first. It may hold fewer than the
     /// page size, even none, while `next_cursor` is not `null`.
     pub items: Vec<SummaryView<'a>>,
     /// Pass as `cursor` for the next page; `null` on the last one.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
 /// The card of an order (R7.1).
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CardView<'a> {
     /// The number.
     pub number: &'a OrderNumber,
@@ -160,14 +168,19 @@ pub struct CardView<'a> {
     /// submission and those attached later.
     pub files: Vec<FileView<'a>>,
     /// Who works on it: `null` until an executor took it into work (R7.5).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub executor: Option<ExecutorView<'a>>,
     /// When the provider expects to finish it; `null` if it did not say.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub expected_completion: Option<&'a str>,
     /// The customer's reason for cancelling, if any.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub cancel_reason: Option<&'a str>,
     /// The provider's reason for rejecting, if rejected.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub rejection_reason: Option<&'a str>,
     /// The customer's rating, once given (R7.6).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub rating: Option<RatingView<'a>>,
     /// When it was submitted.
     pub created_at: &'a str,
@@ -185,6 +198,7 @@ pub struct CardView<'a> {
 
 /// A file of an order as shown on its card.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FileView<'a> {
     /// Its id.
     pub id: &'a str,
@@ -220,6 +234,7 @@ impl<'a> FileView<'a> {
 
 /// The form of an order as shown on its card.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FormView<'a> {
     /// «Тема заявки».
     pub subject: &'a str,
@@ -231,6 +246,7 @@ pub struct FormView<'a> {
 
 /// The executor as the customer sees them from «В работе» on.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExecutorView<'a> {
     /// Full name.
     pub name: &'a str,
@@ -240,10 +256,12 @@ pub struct ExecutorView<'a> {
 
 /// A rating as shown.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RatingView<'a> {
     /// 1 to 5.
     pub score: u8,
     /// The comment, `null` when none.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub comment: Option<&'a str>,
     /// When it was given.
     pub rated_at: &'a str,
@@ -262,16 +280,19 @@ impl<'a> From<&'a Rating> for RatingView<'a> {
 /// Who did something, as shown: the role, and the name where the viewer may
 /// see it.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActorView<'a> {
     /// `customer` or `executor`.
     pub role: Role,
     /// The executor's name as recorded, or the customer's from the order's
     /// contact; `null` for an executor the customer may not see yet.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, required = true))]
     pub name: Option<Cow<'a, str>>,
 }
 
 /// One entry of the history.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum HistoryView<'a> {
     /// A change of status; the first one, without `from`, is the submission.
@@ -281,10 +302,12 @@ pub enum HistoryView<'a> {
         /// Who.
         actor: ActorView<'a>,
         /// The status before; `null` for the submission.
+        #[cfg_attr(feature = "openapi", schema(required = true))]
         from: Option<StatusView>,
         /// The status after.
         to: StatusView,
         /// The reason of a cancellation or a rejection.
+        #[cfg_attr(feature = "openapi", schema(required = true))]
         reason: Option<&'a str>,
     },
     /// A message.

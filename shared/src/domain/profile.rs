@@ -253,6 +253,7 @@ pub enum EmailOutcome {
 /// The body of `PUT /profile` as the client sent it. Every field is optional
 /// here so that [`ProfileForm::parse`] can name every missing one at once.
 #[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProfileForm {
     /// «Имя», mandatory.
@@ -271,6 +272,7 @@ pub struct ProfileForm {
 
 /// The `notifications` object of the profile form.
 #[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NotificationsForm {
     /// Whether status e-mails are wanted; required inside `notifications`.
@@ -388,6 +390,7 @@ fn collect<T>(errors: &mut Vec<FieldError>, result: Result<T, FieldError>) -> Op
 
 /// The body of `POST /profile/email/confirm`.
 #[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EmailConfirmationForm {
     /// The code the user pool sent to the new address.

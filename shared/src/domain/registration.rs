@@ -42,6 +42,7 @@ pub mod labels {
 /// The sign-up form as the client sends it. Every field is optional here so
 /// that all missing fields are named in one answer rather than one by one.
 #[derive(Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RegistrationForm {
     /// The login.

@@ -176,11 +176,7 @@ impl AuthApi {
 
         match self.users.sign_in(&email, password).await? {
             SignIn::Tokens(tokens) => json(StatusCode::OK, &TokenAnswer::from(&tokens)),
-            SignIn::NewPasswordRequired => Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "new_password_required",
-                "Для первого входа нужно сменить временный пароль. Обратитесь к администратору портала.",
-            )),
+            SignIn::NewPasswordRequired => Err(new_password_required()),
             SignIn::Challenge(name) => Err(ApiError::internal(format!(
                 "sign-in answered with the unexpected challenge {name}"
             ))),
@@ -317,45 +313,51 @@ impl Handler for AuthApi {
 
 /// `{email}` of resend-code and forgot-password.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct EmailForm {
+pub(crate) struct EmailForm {
     email: Option<String>,
 }
 
 /// `{email, code}` of confirm.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct ConfirmForm {
+pub(crate) struct ConfirmForm {
     email: Option<String>,
     code: Option<String>,
 }
 
 /// `{email, password}` of sign-in.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct SignInForm {
+pub(crate) struct SignInForm {
     email: Option<String>,
     password: Option<String>,
 }
 
 /// `{refresh_token}` of refresh.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct RefreshForm {
+pub(crate) struct RefreshForm {
     refresh_token: Option<String>,
 }
 
 /// Optional `{refresh_token}` of sign-out.
 #[derive(Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct SignOutForm {
+pub(crate) struct SignOutForm {
     refresh_token: Option<String>,
 }
 
 /// `{email, code, new_password}` of reset-password.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct ResetForm {
+pub(crate) struct ResetForm {
     email: Option<String>,
     code: Option<String>,
     new_password: Option<String>,
@@ -363,15 +365,17 @@ struct ResetForm {
 
 /// `{old_password, new_password}` of change-password.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct ChangeForm {
+pub(crate) struct ChangeForm {
     old_password: Option<String>,
     new_password: Option<String>,
 }
 
 /// Where the code went.
 #[derive(Serialize)]
-struct CodeDelivery {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct CodeDelivery {
     delivery: &'static str,
     destination: String,
 }
@@ -389,7 +393,8 @@ impl CodeDelivery {
 
 /// Answer of sign-up.
 #[derive(Serialize)]
-struct SignedUp {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct SignedUp {
     user_id: String,
     email: String,
     confirmation: CodeDelivery,
@@ -397,13 +402,15 @@ struct SignedUp {
 
 /// Answer of resend-code and forgot-password.
 #[derive(Serialize)]
-struct CodeSent {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct CodeSent {
     confirmation: CodeDelivery,
 }
 
 /// Answer of sign-in and refresh.
 #[derive(Serialize)]
-struct TokenAnswer<'a> {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct TokenAnswer<'a> {
     access_token: &'a str,
     id_token: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -479,7 +486,20 @@ fn one_field(error: FieldError) -> ApiError {
 
 /// A password that is only passed on, never set (sign-in, the current one):
 /// taken as typed, spaces included, as long as it is there.
-fn parse_secret<'a>(field: &str, label: &str, raw: Option<&'a str>) -> Result<&'a str, FieldError> {
+/// 403 of an account created with a temporary password by an administrator.
+pub(crate) fn new_password_required() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "new_password_required",
+        "Для первого входа нужно сменить временный пароль. Обратитесь к администратору портала.",
+    )
+}
+
+pub(crate) fn parse_secret<'a>(
+    field: &str,
+    label: &str,
+    raw: Option<&'a str>,
+) -> Result<&'a str, FieldError> {
     match raw {
         None | Some("") => Err(required(field, label)),
         Some(secret) if secret.chars().count() > PASSWORD_MAX_CHARS => Err(FieldError::new(
@@ -502,7 +522,7 @@ fn is_token(token: &str) -> bool {
 }
 
 /// A refresh token sent as `field`.
-fn parse_token<'a>(field: &str, raw: Option<&'a str>) -> Result<&'a str, FieldError> {
+pub(crate) fn parse_token<'a>(field: &str, raw: Option<&'a str>) -> Result<&'a str, FieldError> {
     let token = raw.unwrap_or_default().trim();
     if token.is_empty() {
         return Err(FieldError::new(

@@ -81,8 +81,9 @@ enum Route {
 
 /// `POST …/complete` takes no fields; an empty body or `{}` will do.
 #[derive(Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct NoFields {}
+pub(crate) struct NoFields {}
 
 impl BackofficeApi {
     /// The handler working on orders in `table` through `db`, reading the
@@ -439,7 +440,7 @@ fn unknown_path() -> ApiError {
     ApiError::not_found("Такого адреса нет в разделе исполнителя.")
 }
 
-fn not_an_executor() -> ApiError {
+pub(crate) fn not_an_executor() -> ApiError {
     ApiError::new(
         StatusCode::FORBIDDEN,
         "not_an_executor",

@@ -8,6 +8,8 @@
 //! | `GET /catalog/services/{serviceId}` | [`ServicePage`] |
 //! | `GET /catalog/services/{serviceId}/providers?kind=&region=&federal_district=&city=&q=` | `{service_id, total, providers, facets}` |
 //! | `GET /faq` | `{sections: [FaqSection]}` |
+//! | `GET /openapi.json` | the API's OpenAPI 3.1 document, [`OPENAPI_JSON`] |
+//! | `GET /docs` | the same as a page for people, [`OPENAPI_PAGE`] |
 
 use http::Method;
 use lambda_http::{Body, Request, Response};
@@ -20,13 +22,24 @@ use crate::catalog::{
 };
 use crate::config;
 use crate::error::{ApiError, FieldError};
-use crate::http::{ApiResult, Query, cacheable_json, path_segments};
+use crate::http::{ApiResult, Query, cacheable_json, cacheable_text, path_segments};
 use crate::runtime::Handler;
 use crate::store::catalog::CatalogTable;
 
 /// How long browsers and CDNs may keep a catalog answer, in seconds. The
 /// catalog changes only when operators import a new file.
 pub const MAX_AGE: u32 = 300;
+
+/// The OpenAPI 3.1 document of the whole API, as committed: generated from
+/// the code by `cargo xtask openapi`, and checked by the tests to be what the
+/// code generates now.
+pub const OPENAPI_JSON: &str = include_str!("../../api/openapi.json");
+
+/// [`OPENAPI_JSON`] as a self-contained HTML page, generated with it.
+pub const OPENAPI_PAGE: &str = include_str!("../../api/index.html");
+
+/// What the page may load: nothing but its own inline styles.
+const PAGE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'";
 
 /// The handler of the catalog function.
 #[derive(Debug, Clone)]
@@ -36,6 +49,7 @@ pub struct CatalogApi {
 
 /// Answer of `GET /catalog/categories`.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoriesAnswer {
     /// Top-level categories, each with its services and subcategories.
     pub categories: Vec<CategoryNode>,
@@ -43,6 +57,7 @@ pub struct CategoriesAnswer {
 
 /// Answer of `GET /catalog/services`.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServicesAnswer<'a> {
     /// Matching services in catalog order.
     pub services: Vec<&'a ServiceSummary>,
@@ -50,6 +65,7 @@ pub struct ServicesAnswer<'a> {
 
 /// Answer of `GET /catalog/services/{serviceId}/providers`.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProvidersAnswer<'a> {
     /// The service the providers deliver.
     pub service_id: &'a str,
@@ -63,6 +79,7 @@ pub struct ProvidersAnswer<'a> {
 
 /// Answer of `GET /faq`.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FaqAnswer {
     /// Sections in catalog order, each with its questions.
     pub sections: Vec<FaqSection>,
@@ -74,12 +91,14 @@ enum Route<'a> {
     Service(&'a str),
     Providers(&'a str),
     Faq,
+    OpenApi,
+    Docs,
 }
 
 /// The filters of `GET /catalog/services`.
-const SERVICES_PARAMETERS: &[&str] = &["category", "audience"];
+pub const SERVICES_PARAMETERS: &[&str] = &["category", "audience"];
 /// The filters of `GET /catalog/services/{id}/providers`.
-const PROVIDERS_PARAMETERS: &[&str] = &["kind", "region", "federal_district", "city", "q"];
+pub const PROVIDERS_PARAMETERS: &[&str] = &["kind", "region", "federal_district", "city", "q"];
 
 impl Route<'_> {
     /// The query parameters the route takes; the others take none.
@@ -87,7 +106,7 @@ impl Route<'_> {
         match self {
             Self::Services => SERVICES_PARAMETERS,
             Self::Providers(_) => PROVIDERS_PARAMETERS,
-            Self::Categories | Self::Service(_) | Self::Faq => &[],
+            Self::Categories | Self::Service(_) | Self::Faq | Self::OpenApi | Self::Docs => &[],
         }
     }
 }
@@ -116,6 +135,8 @@ impl CatalogApi {
             ["catalog", "services", id] => Route::Service(id),
             ["catalog", "services", id, "providers"] => Route::Providers(id),
             ["faq"] => Route::Faq,
+            ["openapi.json"] => Route::OpenApi,
+            ["docs"] => Route::Docs,
             _ => {
                 return Err(ApiError::not_found(
                     "Такого адреса нет в разделе «Услуги и функции».",
@@ -132,6 +153,14 @@ impl CatalogApi {
             Route::Service(id) => self.service(id).await,
             Route::Providers(id) => self.providers(request, id).await,
             Route::Faq => self.faq().await,
+            Route::OpenApi => cacheable_text("application/json", OPENAPI_JSON, MAX_AGE),
+            Route::Docs => {
+                let mut page = cacheable_text("text/html; charset=utf-8", OPENAPI_PAGE, MAX_AGE)?;
+                let policy = http::HeaderValue::from_static(PAGE_POLICY);
+                page.headers_mut()
+                    .insert(http::header::CONTENT_SECURITY_POLICY, policy);
+                Ok(page)
+            }
         }
     }
 
@@ -219,7 +248,7 @@ impl Handler for CatalogApi {
     }
 }
 
-fn bad_parameter(error: InvalidParameter) -> ApiError {
+pub(crate) fn bad_parameter(error: InvalidParameter) -> ApiError {
     let mut problem = ApiError::bad_request("invalid_parameter", error.detail.clone());
     problem
         .errors
@@ -227,7 +256,7 @@ fn bad_parameter(error: InvalidParameter) -> ApiError {
     problem
 }
 
-fn unknown_category(id: &str) -> ApiError {
+pub(crate) fn unknown_category(id: &str) -> ApiError {
     let detail = if is_valid_id(id) {
         format!("Категория «{id}» не найдена в каталоге.")
     } else {
@@ -242,7 +271,7 @@ fn unknown_category(id: &str) -> ApiError {
 
 /// The catalog has not been imported into this table: the operators' fault,
 /// and one they fix by running the import.
-fn not_imported() -> ApiError {
+pub(crate) fn not_imported() -> ApiError {
     ApiError::unavailable("the catalog has not been imported into the table")
 }
 

@@ -17,6 +17,9 @@ pub mod orders;
 #[cfg(feature = "profile-api")]
 pub mod profile;
 
+#[cfg(any(feature = "orders-api", feature = "backoffice-api"))]
+pub use order_list::PARAMETERS as ORDER_LIST_PARAMETERS;
+
 /// A function cannot start: a setting is missing or unusable. Each function
 /// has the variants of the settings it reads.
 #[derive(Debug, thiserror::Error)]

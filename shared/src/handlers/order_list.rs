@@ -13,7 +13,7 @@ use crate::store::orders::{OrdersTable, Party};
 /// The query parameters of a list: the status filter, the page size and the
 /// cursor. Every other route of the orders and back-office functions takes
 /// none.
-pub(crate) const PARAMETERS: &[&str] = &["status", "limit", "cursor"];
+pub const PARAMETERS: &[&str] = &["status", "limit", "cursor"];
 
 /// Answers `GET /orders` or `GET /executor/orders` for `party`: one Query of
 /// its index, newest first, with a cursor signed for this party and filter.

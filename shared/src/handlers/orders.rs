@@ -652,30 +652,40 @@ fn check_accepts_files(order: &Order) -> Result<(), ApiError> {
 
 fn check_ratable(order: &Order) -> Result<(), ApiError> {
     if order.rating.is_some() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "already_rated",
-            "Вы уже оценили эту заявку: оценку ставят один раз.",
-        ));
+        return Err(already_rated());
     }
     if order.status != OrderStatus::Done {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "not_completed",
-            format!(
-                "Оценить можно только выполненную заявку, а эта в статусе «{}».",
-                order.status.title()
-            ),
-        ));
+        return Err(not_completed(order.status));
     }
     Ok(())
+}
+
+/// 409 of a second rating of one order (R7.6).
+pub(crate) fn already_rated() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "already_rated",
+        "Вы уже оценили эту заявку: оценку ставят один раз.",
+    )
+}
+
+/// 409 of a rating of an order that is not «Выполнена».
+pub(crate) fn not_completed(status: OrderStatus) -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "not_completed",
+        format!(
+            "Оценить можно только выполненную заявку, а эта в статусе «{}».",
+            status.title()
+        ),
+    )
 }
 
 fn unknown_path() -> ApiError {
     ApiError::not_found("Такого адреса нет в разделе «Заявки».")
 }
 
-fn executors_cannot_order() -> ApiError {
+pub(crate) fn executors_cannot_order() -> ApiError {
     ApiError::new(
         StatusCode::FORBIDDEN,
         "executors_cannot_order",
@@ -683,7 +693,7 @@ fn executors_cannot_order() -> ApiError {
     )
 }
 
-fn key_reused() -> ApiError {
+pub(crate) fn key_reused() -> ApiError {
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         "idempotency_key_reused",

@@ -82,7 +82,7 @@ const RECORD_ATTEMPTS: usize = 20;
 
 /// The one query parameter of `POST /unsubscribe`; every other route of
 /// the profile takes none.
-const UNSUBSCRIBE_PARAMETERS: &[&str] = &["token"];
+pub const UNSUBSCRIBE_PARAMETERS: &[&str] = &["token"];
 
 /// The handler of the profile function.
 pub struct ProfileApi {
@@ -95,22 +95,26 @@ pub struct ProfileApi {
 
 /// The profile as the client sees it.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProfileAnswer<'a> {
     /// «Имя».
     pub first_name: &'a str,
     /// «Фамилия».
     pub last_name: &'a str,
     /// «Отчество», `null` when none.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub patronymic: Option<&'a str>,
     /// The confirmed address: the login, and where status e-mails go.
     pub email: &'a str,
     /// A new address waiting for its code, `null` when none.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub pending_email: Option<&'a str>,
     /// `+7XXXXXXXXXX`.
     pub phone: &'a str,
     /// The e-mail switches.
     pub notifications: NotificationsAnswer,
     /// The photo, `null` when none.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub photo: Option<PhotoAnswer<'a>>,
     /// When the profile was last written (RFC 3339).
     pub updated_at: &'a str,
@@ -118,6 +122,7 @@ pub struct ProfileAnswer<'a> {
 
 /// The `photo` object of [`ProfileAnswer`].
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhotoAnswer<'a> {
     /// The name the customer gave the file.
     pub name: &'a str,
@@ -136,6 +141,7 @@ pub struct PhotoAnswer<'a> {
 
 /// The `notifications` object of [`ProfileAnswer`].
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NotificationsAnswer {
     /// Whether status e-mails are sent (R2.4).
     pub status_emails: bool,
@@ -145,6 +151,7 @@ pub struct NotificationsAnswer {
 
 /// The answer of `POST /unsubscribe`.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnsubscribeAnswer {
     /// The switch that is now off (`status_emails`, `message_emails`).
     pub unsubscribed: &'static str,
@@ -740,7 +747,7 @@ impl Accounts {
     }
 }
 
-fn missing_token() -> ApiError {
+pub(crate) fn missing_token() -> ApiError {
     let mut problem = ApiError::bad_request(
         "invalid_unsubscribe_token",
         "В ссылке для отказа от писем нет параметра «token».",
@@ -753,7 +760,7 @@ fn missing_token() -> ApiError {
     problem
 }
 
-fn email_change_in_progress() -> ApiError {
+pub(crate) fn email_change_in_progress() -> ApiError {
     ApiError::new(
         StatusCode::CONFLICT,
         "email_change_in_progress",
@@ -761,7 +768,7 @@ fn email_change_in_progress() -> ApiError {
     )
 }
 
-fn changed_meanwhile() -> ApiError {
+pub(crate) fn changed_meanwhile() -> ApiError {
     ApiError::new(
         StatusCode::CONFLICT,
         "profile_changed",
@@ -769,7 +776,7 @@ fn changed_meanwhile() -> ApiError {
     )
 }
 
-fn no_pending_email() -> ApiError {
+pub(crate) fn no_pending_email() -> ApiError {
     ApiError::new(
         StatusCode::CONFLICT,
         "no_pending_email",
