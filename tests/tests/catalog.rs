@@ -532,9 +532,14 @@ async fn the_event_fixtures_are_answered() {
         let text = std::fs::read_to_string(&path).unwrap();
         let request = lambda_http::request::from_str(&text)
             .unwrap_or_else(|e| panic!("{name} is an API Gateway v2 event: {e}"));
-        let (status, body) = read_json(api.handle(request).await).await;
-        assert_eq!(status, StatusCode::OK, "{name}: {body}");
+        let response = api.handle(request).await;
         seen += 1;
+        if name == "catalog-docs.json" {
+            assert_eq!(response.status(), StatusCode::OK, "{name}");
+            continue;
+        }
+        let (status, body) = read_json(response).await;
+        assert_eq!(status, StatusCode::OK, "{name}: {body}");
         if name == "catalog-service-providers.json" {
             // Uralic chambers whose name holds both words.
             let providers = body["providers"].as_array().unwrap();
@@ -546,7 +551,7 @@ async fn the_event_fixtures_are_answered() {
             );
         }
     }
-    assert_eq!(seen, 5, "one event per route");
+    assert_eq!(seen, 7, "one event per route");
 }
 
 #[tokio::test]
@@ -575,4 +580,78 @@ async fn a_filter_that_cannot_be_read_is_refused_never_dropped() {
     let (status, problem) = call(&api, "/catalog/services?categroy=ved").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
     assert_eq!(problem["errors"][0]["field"], "categroy");
+}
+
+/// The text, content type and cache header of an answer.
+fn text_of(response: &http::Response<lambda_http::Body>) -> (StatusCode, String, String, String) {
+    let header = |name: http::header::HeaderName| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let bytes: &[u8] = response.body().as_ref();
+    (
+        response.status(),
+        header(http::header::CONTENT_TYPE),
+        header(http::header::CACHE_CONTROL),
+        String::from_utf8(bytes.to_vec()).expect("the answer is UTF-8"),
+    )
+}
+
+/// The committed contract, read from the repository rather than through the
+/// constant the handler embeds.
+fn committed(file: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/api")
+        .join(file);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[tokio::test]
+async fn the_api_contract_is_served_as_committed_without_sign_in() {
+    let stack = Stack::fresh().await;
+    // No catalog is imported: the contract does not depend on it.
+    let api = CatalogApi::new(stack.dynamodb(), stack.table.clone());
+
+    let (status, content_type, cache, text) = text_of(&api.handle(get("/openapi.json")).await);
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(content_type, "application/json");
+    assert_eq!(cache, "public, max-age=300");
+    let served: Value = serde_json::from_str(&text).expect("the document is JSON");
+    let file: Value = serde_json::from_str(&committed("openapi.json")).unwrap();
+    assert_eq!(served, file);
+    assert_eq!(served["openapi"], "3.1.0");
+    assert!(served["paths"]["/openapi.json"]["get"].is_object());
+    assert!(served["paths"]["/docs"]["get"].is_object());
+
+    let response = api.handle(get("/docs")).await;
+    let (status, content_type, cache, text) = text_of(&response);
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(content_type, "text/html; charset=utf-8");
+    assert_eq!(cache, "public, max-age=300");
+    assert_eq!(text, committed("index.html"));
+    assert!(text.starts_with("<!DOCTYPE html>"));
+    assert!(text.contains("/orders/{number}/cancel"));
+    assert_eq!(
+        response.headers()["content-security-policy"],
+        "default-src 'none'; style-src 'unsafe-inline'",
+        "the page may load nothing from elsewhere"
+    );
+}
+
+#[tokio::test]
+async fn the_api_contract_takes_no_parameters_and_only_get() {
+    let stack = Stack::fresh().await;
+    let api = CatalogApi::new(stack.dynamodb(), stack.table.clone());
+    for path in ["/openapi.json", "/docs"] {
+        let (status, problem) = read_json(api.handle(get(&format!("{path}?lang=en"))).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {problem}");
+        assert_eq!(problem["code"], "unknown_parameter");
+        let (status, problem) =
+            read_json(api.handle(cabinet_tests::raw("POST", path, None, "")).await).await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{path}: {problem}");
+    }
 }
