@@ -535,8 +535,7 @@ pub fn problems_of(method: &str, path: &str) -> Vec<ApiError> {
             vec![ApiError::validation(
                 RegistrationForm::default()
                     .parse()
-                    .err()
-                    .expect("an empty registration form is invalid"),
+                    .expect_err("an empty registration form is invalid"),
             )],
             cognito(CognitoCall::SignUp),
         ]
@@ -545,12 +544,8 @@ pub fn problems_of(method: &str, path: &str) -> Vec<ApiError> {
             query(&[]),
             json_form::<ConfirmForm>("code"),
             vec![ApiError::validation(vec![
-                parse_login("email", None)
-                    .err()
-                    .expect("no login is invalid"),
-                ConfirmationCode::parse("code", None)
-                    .err()
-                    .expect("no code is invalid"),
+                parse_login("email", None).expect_err("no login is invalid"),
+                ConfirmationCode::parse("code", None).expect_err("no code is invalid"),
             ])],
             cognito(CognitoCall::ConfirmSignUp),
         ]
@@ -567,12 +562,9 @@ pub fn problems_of(method: &str, path: &str) -> Vec<ApiError> {
             json_form::<SignInForm>("password"),
             vec![
                 ApiError::validation(vec![
-                    parse_login("email", Some("иван@"))
-                        .err()
-                        .expect("not an address"),
+                    parse_login("email", Some("иван@")).expect_err("not an address"),
                     parse_secret("password", labels::PASSWORD, None)
-                        .err()
-                        .expect("no password is invalid"),
+                        .expect_err("no password is invalid"),
                 ]),
                 new_password_required(),
             ],
@@ -584,8 +576,7 @@ pub fn problems_of(method: &str, path: &str) -> Vec<ApiError> {
             json_form::<RefreshForm>("refresh_token"),
             vec![ApiError::validation(vec![
                 parse_token("refresh_token", Some("не токен"))
-                    .err()
-                    .expect("spaces and Cyrillic are no token"),
+                    .expect_err("spaces and Cyrillic are no token"),
             ])],
             cognito(CognitoCall::Refresh),
         ]
@@ -596,8 +587,7 @@ pub fn problems_of(method: &str, path: &str) -> Vec<ApiError> {
             json_form::<SignOutForm>("refresh_token"),
             vec![ApiError::validation(vec![
                 parse_token("refresh_token", Some("не токен"))
-                    .err()
-                    .expect("spaces and Cyrillic are no token"),
+                    .expect_err("spaces and Cyrillic are no token"),
             ])],
             cognito(CognitoCall::SignOut),
         ]
@@ -613,15 +603,11 @@ pub fn problems_of(method: &str, path: &str) -> Vec<ApiError> {
             query(&[]),
             json_form::<ResetForm>("new_password"),
             vec![ApiError::validation(vec![
-                parse_login("email", None)
-                    .err()
-                    .expect("no login is invalid"),
+                parse_login("email", None).expect_err("no login is invalid"),
                 ConfirmationCode::parse("code", Some("12\u{7}"))
-                    .err()
-                    .expect("a control character is no part of a code"),
+                    .expect_err("a control character is no part of a code"),
                 parse_new_password("new_password", labels::NEW_PASSWORD, Some("qwerty"))
-                    .err()
-                    .expect("a six-letter password is weak"),
+                    .expect_err("a six-letter password is weak"),
             ])],
             cognito(CognitoCall::ResetPassword),
         ]
@@ -653,8 +639,7 @@ pub fn problems_of(method: &str, path: &str) -> Vec<ApiError> {
             vec![
                 ProfileForm::default()
                     .parse()
-                    .err()
-                    .expect("an empty profile is invalid"),
+                    .expect_err("an empty profile is invalid"),
                 email_change_in_progress(),
                 profile_changed(),
             ],
@@ -670,8 +655,7 @@ pub fn problems_of(method: &str, path: &str) -> Vec<ApiError> {
             vec![
                 EmailConfirmationForm::default()
                     .parse()
-                    .err()
-                    .expect("an empty code is invalid"),
+                    .expect_err("an empty code is invalid"),
                 no_pending_email(),
                 email_change_in_progress(),
             ],
@@ -701,8 +685,7 @@ pub fn problems_of(method: &str, path: &str) -> Vec<ApiError> {
             vec![
                 UploadConfirmForm::default()
                     .parse()
-                    .err()
-                    .expect("no upload id is invalid"),
+                    .expect_err("no upload id is invalid"),
                 upload_not_found(),
                 uploaded_photo(),
                 profile_changed(),
@@ -729,9 +712,7 @@ pub fn problems_of(method: &str, path: &str) -> Vec<ApiError> {
             vec![
                 bad_parameter(InvalidParameter::unknown_value(
                     "audience",
-                    &Audience::parse("everyone")
-                        .err()
-                        .expect("«everyone» is no audience"),
+                    &Audience::parse("everyone").expect_err("«everyone» is no audience"),
                 )),
                 unknown_category("ved-nothing"),
                 not_imported(),
@@ -753,8 +734,7 @@ pub fn problems_of(method: &str, path: &str) -> Vec<ApiError> {
                         city: None,
                         q: None,
                     })
-                    .err()
-                    .expect("«bank» is no kind of provider"),
+                    .expect_err("«bank» is no kind of provider"),
                 ),
                 unknown_service(),
             ],
@@ -767,19 +747,15 @@ pub fn problems_of(method: &str, path: &str) -> Vec<ApiError> {
             query(&[]),
             customer(),
             vec![
-                IdempotencyKey::parse(None)
-                    .err()
-                    .expect("a missing key is refused"),
+                IdempotencyKey::parse(None).expect_err("a missing key is refused"),
                 IdempotencyKey::parse(Some("ключ заявки"))
-                    .err()
-                    .expect("Cyrillic and spaces are no key"),
+                    .expect_err("Cyrillic and spaces are no key"),
             ],
             json_form::<OrderForm>("documents"),
             vec![
                 OrderForm::default()
                     .parse()
-                    .err()
-                    .expect("an empty order form is invalid"),
+                    .expect_err("an empty order form is invalid"),
                 not_offered(
                     "provider_id",
                     "«Организация, оказывающая услугу»: «chamber-sochi» не оказывает услугу \
@@ -808,8 +784,7 @@ pub fn problems_of(method: &str, path: &str) -> Vec<ApiError> {
                     reason: Some("x".repeat(2001)),
                 }
                 .parse()
-                .err()
-                .expect("a reason of 2001 characters is too long"),
+                .expect_err("a reason of 2001 characters is too long"),
                 order_not_found(),
                 refused(Transition::Cancel, OrderStatus::Done),
                 changed_meanwhile(Transition::Cancel, OrderStatus::Cancelled),
@@ -830,8 +805,7 @@ pub fn problems_of(method: &str, path: &str) -> Vec<ApiError> {
                     comment: Some("Хорошо".to_string()),
                 }
                 .parse()
-                .err()
-                .expect("6 is out of range and the comment short"),
+                .expect_err("6 is out of range and the comment short"),
                 order_not_found(),
                 already_rated(),
                 not_completed(OrderStatus::InProgress),
@@ -868,8 +842,7 @@ pub fn problems_of(method: &str, path: &str) -> Vec<ApiError> {
             vec![
                 UploadConfirmForm::default()
                     .parse()
-                    .err()
-                    .expect("no upload id is invalid"),
+                    .expect_err("no upload id is invalid"),
                 order_not_found(),
                 upload_not_found(),
                 uploaded_document(),
@@ -901,8 +874,7 @@ pub fn problems_of(method: &str, path: &str) -> Vec<ApiError> {
                     expected_completion: Some("31.12.2026".to_string()),
                 }
                 .parse(time::macros::date!(2026 - 12 - 04))
-                .err()
-                .expect("a date not in ISO form is invalid"),
+                .expect_err("a date not in ISO form is invalid"),
                 order_not_found(),
                 refused(Transition::Take, OrderStatus::Cancelled),
             ],
@@ -937,8 +909,7 @@ pub fn problems_of(method: &str, path: &str) -> Vec<ApiError> {
             vec![
                 RejectForm::default()
                     .parse()
-                    .err()
-                    .expect("a rejection needs a reason"),
+                    .expect_err("a rejection needs a reason"),
                 order_not_found(),
                 refused(Transition::Reject, OrderStatus::Done),
             ],
@@ -984,13 +955,11 @@ fn request(uri: &str, content_type: Option<&str>, body: &str) -> Request {
 /// and a value that is not percent-encoded UTF-8.
 fn query(allowed: &[&str]) -> Vec<ApiError> {
     let foreign = Query::parse(&request("/?utm_source=mail", None, ""), allowed)
-        .err()
-        .expect("no route takes utm_source");
+        .expect_err("no route takes utm_source");
     let mut problems = vec![foreign];
     if let Some(name) = allowed.first() {
         let broken = Query::parse(&request(&format!("/?{name}=%D0"), None, ""), allowed)
-            .err()
-            .expect("half a UTF-8 character is refused");
+            .expect_err("half a UTF-8 character is refused");
         problems.push(broken);
     }
     problems
@@ -1007,15 +976,10 @@ fn list_query() -> Vec<ApiError> {
     [
         query(ORDER_LIST_PARAMETERS),
         vec![
-            parse_status_filter(Some("archived"))
-                .err()
-                .expect("«archived» is no status"),
-            parse_page_size(Some("500"))
-                .err()
-                .expect("500 is over the page limit"),
+            parse_status_filter(Some("archived")).expect_err("«archived» is no status"),
+            parse_page_size(Some("500")).expect_err("500 is over the page limit"),
             key.open(scope, "не-курсор")
-                .err()
-                .expect("a made-up cursor does not open"),
+                .expect_err("a made-up cursor does not open"),
         ],
     ]
     .concat()
@@ -1036,6 +1000,7 @@ fn json_form<T: serde::de::DeserializeOwned>(field: &str) -> Vec<ApiError> {
         refused(json, "{\"email\": "),
         refused(json, " "),
         refused(json, "{\"utm_source\": \"mail\"}"),
+        refused(json, &format!("{{\"{field}\": null, \"{field}\": null}}")),
         refused(json, &format!("{{\"{field}\": [[]]}}")),
     ]
 }
@@ -1114,9 +1079,7 @@ fn cognito(call: CognitoCall) -> Vec<ApiError> {
 
 fn missing_login() -> ApiError {
     ApiError::validation(vec![
-        parse_login("email", None)
-            .err()
-            .expect("no login is invalid"),
+        parse_login("email", None).expect_err("no login is invalid"),
     ])
 }
 
@@ -1124,8 +1087,7 @@ fn foreign_unsubscribe_token() -> ApiError {
     UnsubscribeKey::new("a-key-that-only-builds-an-example-0123456789")
         .expect("a long key is accepted")
         .verify("не-токен")
-        .err()
-        .expect("a made-up token is refused")
+        .expect_err("a made-up token is refused")
 }
 
 fn unknown_service() -> ApiError {
@@ -1139,8 +1101,7 @@ fn declared_photo() -> ApiError {
         size: Some(6 * 1024 * 1024),
     }
     .parse(FileUse::Photo)
-    .err()
-    .expect("a GIF of 6 MB is no photo")
+    .expect_err("a GIF of 6 MB is no photo")
 }
 
 fn declared_document() -> ApiError {
@@ -1150,8 +1111,7 @@ fn declared_document() -> ApiError {
         size: Some(0),
     }
     .parse(FileUse::Document)
-    .err()
-    .expect("an empty program without a name is no document")
+    .expect_err("an empty program without a name is no document")
 }
 
 fn uploaded_photo() -> ApiError {
@@ -1169,17 +1129,14 @@ fn checked_upload(use_: FileUse) -> ApiError {
         content_type: Some("text/html".to_string()),
         name: Some("скан.html".to_string()),
     };
-    verify_upload(use_, &object)
-        .err()
-        .expect("an empty HTML page is refused")
+    verify_upload(use_, &object).expect_err("an empty HTML page is refused")
 }
 
 fn refused(transition: Transition, from: OrderStatus) -> ApiError {
     status_conflict(
         transition
             .apply(from)
-            .err()
-            .expect("the transition is not allowed from this status"),
+            .expect_err("the transition is not allowed from this status"),
     )
 }
 
@@ -1192,8 +1149,7 @@ fn message_problems() -> Vec<ApiError> {
                 text: Some("Когда будет готово?".to_string()),
             }
             .parse()
-            .err()
-            .expect("a subject of 6 and a text of 19 characters are too short"),
+            .expect_err("a subject of 6 and a text of 19 characters are too short"),
             order_not_found(),
             order_closed(OrderStatus::Cancelled),
         ],

@@ -520,16 +520,13 @@ mod tests {
         let document = document();
         let mut with_bearer = BTreeSet::new();
         for (method, path, operation) in operations_of(&document) {
-            match operation.get("security") {
-                Some(security) => {
-                    assert_eq!(
-                        *security,
-                        serde_json::json!([{ cabinet::openapi::BEARER: [] }]),
-                        "{method} {path}"
-                    );
-                    with_bearer.insert((method, path));
-                }
-                None => {}
+            if let Some(security) = operation.get("security") {
+                assert_eq!(
+                    *security,
+                    serde_json::json!([{ cabinet::openapi::BEARER: [] }]),
+                    "{method} {path}"
+                );
+                with_bearer.insert((method, path));
             }
         }
         assert_eq!(with_bearer, protected);
