@@ -997,7 +997,7 @@ fn json_form<T: serde::de::DeserializeOwned>(field: &str) -> Vec<ApiError> {
     let json = Some("application/json");
     vec![
         refused(Some("text/plain"), "{}"),
-        refused(json, "{\"email\": "),
+        refused(json, "{,}"),
         refused(json, " "),
         refused(json, "{\"utm_source\": \"mail\"}"),
         refused(json, &format!("{{\"{field}\": null, \"{field}\": null}}")),

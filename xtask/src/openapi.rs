@@ -131,7 +131,7 @@ pub fn render_page(document: &Value) -> String {
         let name = text(&tag["name"]);
         let _ = writeln!(html, "<h2>{}</h2>", inline(&text(&tag["description"])));
         for operation in operations.iter().filter(|o| o.tag == name) {
-            render_operation(&mut html, operation);
+            render_operation(&mut html, operation, &document["components"]["examples"]);
         }
     }
 
@@ -174,7 +174,7 @@ fn operations(document: &Value) -> Vec<Op<'_>> {
     found
 }
 
-fn render_operation(html: &mut String, operation: &Op<'_>) {
+fn render_operation(html: &mut String, operation: &Op<'_>, examples: &Value) {
     let value = operation.value;
     let _ = writeln!(
         html,
@@ -228,7 +228,7 @@ fn render_operation(html: &mut String, operation: &Op<'_>) {
         if let Some(description) = body["description"].as_str() {
             html.push_str(&paragraphs(description));
         }
-        render_content(html, &body["content"]);
+        render_content(html, &body["content"], examples);
     }
 
     html.push_str("<h4>Ответы</h4>\n");
@@ -253,14 +253,16 @@ fn render_operation(html: &mut String, operation: &Op<'_>) {
                 }
                 html.push_str("</table>\n");
             }
-            render_content(html, &response["content"]);
+            render_content(html, &response["content"], examples);
             html.push_str("</details>\n");
         }
     }
     html.push_str("</section>\n");
 }
 
-fn render_content(html: &mut String, content: &Value) {
+/// The media types of `content` with their schemas and examples; `shared`
+/// is `components.examples`, where problem examples live.
+fn render_content(html: &mut String, content: &Value, shared: &Value) {
     let Some(content) = content.as_object() else {
         return;
     };
@@ -280,6 +282,7 @@ fn render_content(html: &mut String, content: &Value) {
         }
         if let Some(examples) = media["examples"].as_object() {
             for (name, example) in examples {
+                let example = resolve(example, shared);
                 let _ = writeln!(
                     html,
                     "<p><code>{}</code> — {}</p>\n<pre>{}</pre>",
@@ -289,6 +292,14 @@ fn render_content(html: &mut String, content: &Value) {
                 );
             }
         }
+    }
+}
+
+/// An example, or the one of `components.examples` it refers to.
+fn resolve<'a>(example: &'a Value, shared: &'a Value) -> &'a Value {
+    match example["$ref"].as_str() {
+        Some(reference) => &shared[reference.rsplit('/').next().unwrap_or_default()],
+        None => example,
     }
 }
 
@@ -673,6 +684,10 @@ mod tests {
                 "{schema}"
             );
         }
+        // Problems are shared examples: the page shows them, not a reference.
+        let unauthorized = cabinet::ApiError::unauthorized();
+        assert!(page.contains(&escape(&unauthorized.detail)));
+        assert!(!page.contains("<pre>null</pre>"));
         for foreign in ["<script", "<link", "src=", "@import", "url("] {
             assert!(!page.contains(foreign), "the page holds {foreign}");
         }
