@@ -240,11 +240,14 @@ pub fn rfc5987(name: &str) -> String {
 #[serde(deny_unknown_fields)]
 pub struct UploadForm {
     /// «Имя файла», as on the customer's disk.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     pub name: Option<String>,
     /// «Тип файла», its media type (`application/pdf`).
     #[serde(rename = "type")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     pub content_type: Option<String>,
     /// «Размер файла» in bytes.
+    #[cfg_attr(feature = "openapi", schema(value_type = u64, required = true))]
     pub size: Option<u64>,
 }
 
@@ -483,6 +486,7 @@ pub fn files_closed(status: OrderStatus) -> ApiError {
 #[serde(deny_unknown_fields)]
 pub struct ConfirmForm {
     /// The `upload_id` of the slot the file was uploaded with.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     pub upload_id: Option<String>,
 }
 

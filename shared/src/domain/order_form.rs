@@ -141,12 +141,16 @@ fn catalog_id(field: &str, label: &str, raw: Option<&str>) -> Result<String, Fie
 #[serde(deny_unknown_fields)]
 pub struct OrderForm {
     /// Catalog id of the service.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     pub service_id: Option<String>,
     /// Catalog id of the provider chosen on the service's contacts tab.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     pub provider_id: Option<String>,
     /// «Тема заявки».
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     pub subject: Option<String>,
     /// «Текст заявки».
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     pub text: Option<String>,
     /// The customer's contact details; a field left out is taken from the
     /// profile.
@@ -568,8 +572,10 @@ impl fmt::Debug for IdempotencyKey {
 #[serde(deny_unknown_fields)]
 pub struct MessageForm {
     /// «Тема сообщения».
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     pub subject: Option<String>,
     /// «Текст сообщения».
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     pub text: Option<String>,
 }
 
@@ -625,6 +631,7 @@ impl MessageForm {
 #[serde(deny_unknown_fields)]
 pub struct RatingForm {
     /// «Оценка», a whole number from 1 to 5.
+    #[cfg_attr(feature = "openapi", schema(value_type = i64, required = true, minimum = 1, maximum = 5))]
     pub score: Option<i64>,
     /// «Комментарий к оценке», optional.
     pub comment: Option<String>,
@@ -712,6 +719,7 @@ impl CancelForm {
 #[serde(deny_unknown_fields)]
 pub struct RejectForm {
     /// «Причина отклонения», required: the customer must learn why.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     pub reason: Option<String>,
 }
 

@@ -257,14 +257,18 @@ pub enum EmailOutcome {
 #[serde(deny_unknown_fields)]
 pub struct ProfileForm {
     /// «Имя», mandatory.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     pub first_name: Option<String>,
     /// «Фамилия», mandatory.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     pub last_name: Option<String>,
     /// «Отчество»: absent, `null` or blank means the customer has none.
     pub patronymic: Option<String>,
     /// «Электронная почта», mandatory.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     pub email: Option<String>,
     /// «Мобильный телефон», mandatory, typed any Russian way.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     pub phone: Option<String>,
     /// The e-mail switches; absent keeps the current choice.
     pub notifications: Option<NotificationsForm>,
@@ -276,6 +280,7 @@ pub struct ProfileForm {
 #[serde(deny_unknown_fields)]
 pub struct NotificationsForm {
     /// Whether status e-mails are wanted; required inside `notifications`.
+    #[cfg_attr(feature = "openapi", schema(value_type = bool, required = true))]
     pub status_emails: Option<bool>,
     /// Whether e-mails about executors' messages are wanted; absent keeps
     /// the current choice, so clients that know only `status_emails` keep
@@ -394,6 +399,7 @@ fn collect<T>(errors: &mut Vec<FieldError>, result: Result<T, FieldError>) -> Op
 #[serde(deny_unknown_fields)]
 pub struct EmailConfirmationForm {
     /// The code the user pool sent to the new address.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     pub code: Option<String>,
 }
 

@@ -46,16 +46,21 @@ pub mod labels {
 #[serde(deny_unknown_fields)]
 pub struct RegistrationForm {
     /// The login.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     pub email: Option<String>,
     /// The password, checked against the pool's policy.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     pub password: Option<String>,
     /// «Имя».
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     pub first_name: Option<String>,
     /// «Фамилия».
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     pub last_name: Option<String>,
     /// «Отчество», optional.
     pub patronymic: Option<String>,
     /// «Мобильный телефон», typed the Russian way.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     pub phone: Option<String>,
 }
 

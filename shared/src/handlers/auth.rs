@@ -316,6 +316,7 @@ impl Handler for AuthApi {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EmailForm {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     email: Option<String>,
 }
 
@@ -324,7 +325,9 @@ pub(crate) struct EmailForm {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ConfirmForm {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     email: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     code: Option<String>,
 }
 
@@ -333,7 +336,9 @@ pub(crate) struct ConfirmForm {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SignInForm {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     email: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     password: Option<String>,
 }
 
@@ -342,6 +347,7 @@ pub(crate) struct SignInForm {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RefreshForm {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     refresh_token: Option<String>,
 }
 
@@ -358,8 +364,11 @@ pub(crate) struct SignOutForm {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ResetForm {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     email: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     code: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     new_password: Option<String>,
 }
 
@@ -368,7 +377,9 @@ pub(crate) struct ResetForm {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ChangeForm {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     old_password: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true))]
     new_password: Option<String>,
 }
 
