@@ -111,6 +111,8 @@ const ACCESS: &[(&str, &str, Access, Outcome)] = &[
         Success(200),
     ),
     ("GET", "/faq", Public, Success(200)),
+    ("GET", "/openapi.json", Public, Success(200)),
+    ("GET", "/docs", Public, Success(200)),
     ("GET", "/orders", Customer, Success(200)),
     ("POST", "/orders", Customer, Success(201)),
     ("POST", "/orders/uploads", Customer, Success(201)),

@@ -68,7 +68,7 @@ pub struct Answer {
     pub status: StatusCode,
     /// Headers.
     pub headers: HeaderMap,
-    /// JSON body (`Null` when none).
+    /// JSON body (`Null` when none); an HTML page as one string.
     pub body: Value,
 }
 
@@ -225,7 +225,15 @@ pub async fn join(stack: &Stack, user: &User, group: &str) {
 pub async fn call<H: Handler>(handler: &H, request: Request) -> Answer {
     let response = handler.handle(request).await;
     let headers = response.headers().clone();
-    let (status, body) = read_json(response).await;
+    let is_html = headers
+        .get(http::header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
+    let (status, body) = if is_html {
+        let text = String::from_utf8_lossy(response.body().as_ref()).into_owned();
+        (response.status(), Value::String(text))
+    } else {
+        read_json(response).await
+    };
     Answer {
         status,
         headers,
