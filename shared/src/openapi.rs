@@ -492,7 +492,13 @@ fn problem_response(
         .examples_from_iter(references)
         .build();
     let mut description = format!("{title}: {}.", codes.join(", "));
-    let mut response = ResponseBuilder::new().content(PROBLEM_JSON, content);
+    let no_store = utoipa::openapi::HeaderBuilder::new()
+        .schema(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String))
+        .description(Some("`no-store`"))
+        .build();
+    let mut response = ResponseBuilder::new()
+        .content(PROBLEM_JSON, content)
+        .header("Cache-Control", no_store);
     if status == 401 && protected {
         description.push_str(
             " В AWS токен сначала проверяет JWT-авторизатор API Gateway; его отказ — \
@@ -510,6 +516,7 @@ fn gateway_content(message: &str) -> utoipa::openapi::Content {
         .build()
 }
 
+/// A `$ref` to the schema a type derives.
 trait SchemaRef {
     fn schema_ref() -> RefOr<utoipa::openapi::schema::Schema>;
 }
