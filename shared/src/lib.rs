@@ -22,13 +22,14 @@ pub mod files;
 #[cfg(feature = "jwt")]
 pub mod identity;
 // Decoding of stream records and the e-mails of the notifier.
-#[cfg(feature = "notifier")]
+#[cfg(any(feature = "notifier", feature = "parsers"))]
 pub mod notify;
 // Signed cursors of the order lists.
 #[cfg(any(
     feature = "orders-api",
     feature = "backoffice-api",
-    feature = "notifier"
+    feature = "notifier",
+    feature = "parsers"
 ))]
 pub mod paging;
 // Signed tokens handed to clients: paging cursors and unsubscribe links.
@@ -36,7 +37,8 @@ pub mod paging;
     feature = "orders-api",
     feature = "backoffice-api",
     feature = "notifier",
-    feature = "profile-api"
+    feature = "profile-api",
+    feature = "parsers"
 ))]
 pub mod seal;
 // SigV4 POST policies of browser uploads.
@@ -44,8 +46,9 @@ pub mod seal;
 pub mod post_policy;
 #[cfg(feature = "dynamodb")]
 pub mod store;
+pub mod table;
 // One-click unsubscribe tokens: issued by the notifier, honoured by profile.
-#[cfg(any(feature = "profile-api", feature = "notifier"))]
+#[cfg(any(feature = "profile-api", feature = "notifier", feature = "parsers"))]
 pub mod unsubscribe;
 
 pub mod handlers;

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::domain::order::{Message, Order, OrderNumber, OrderStatus, Role, StatusChange};
-use crate::store::orders::{HISTORY_SK_PREFIX, MESSAGE_KIND, ORDER_PK_PREFIX, ORDER_SK};
+use crate::table::{HISTORY_SK_PREFIX, MESSAGE_KIND, ORDER_PK_PREFIX, ORDER_SK};
 
 /// What happened to the item of a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -65,12 +65,8 @@ use crate::domain::order::{
 };
 use crate::paging::StartKey;
 
-/// Prefix of the partition key of an order and its history.
-pub const ORDER_PK_PREFIX: &str = "ORDER#";
-/// Sort key of the order item.
-pub const ORDER_SK: &str = "ORDER";
-/// Prefix of the sort key of a message (and of later history items).
-pub const HISTORY_SK_PREFIX: &str = "HISTORY#";
+pub use crate::table::{HISTORY_SK_PREFIX, MESSAGE_KIND, ORDER_PK_PREFIX, ORDER_SK};
+
 /// Attribute of an order item listing the ids of its files, which a
 /// condition can search (`contains`).
 pub const FILE_IDS: &str = "file_ids";
@@ -84,8 +80,6 @@ pub const IDEMPOTENCY_PK_PREFIX: &str = "IDEMPOTENCY#";
 pub const IDEMPOTENCY_SK_PREFIX: &str = "KEY#";
 /// How long an `Idempotency-Key` keeps its order, in seconds.
 pub const IDEMPOTENCY_WINDOW_SECONDS: i64 = 24 * 60 * 60;
-/// `kind` of a message item.
-pub const MESSAGE_KIND: &str = "message";
 
 /// Numbers tried before a submission gives up; a collision of random
 /// numbers on one day is about one in a billion.
