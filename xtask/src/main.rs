@@ -4,8 +4,10 @@
 //! `cargo xtask checks`: the template's gates alone (cfn-lint, checkov).
 //! `cargo xtask openapi`: the API contract, `shared/api/openapi.json` and its page.
 //! `cargo xtask bench`: the benchmark report (see `bench/README.md`).
+//! `cargo xtask fuzz`: the fuzz targets of `fuzz/`, each for a while.
 
 mod bench;
+mod fuzz;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -32,10 +34,13 @@ commands:
            and its page shared/api/index.html
   bench    build the release bootstraps and write bench/REPORT.md and bench/figures.json
            (--quick: a few runs of everything, to try the command)
+  fuzz     install cargo-fuzz, build the fuzz targets and run each of them
+           (--seconds N: per target, default 20; names: only these targets)
 
 environment:
   CABINET_API_PORT    port of the API (default 9000)
-  CABINET_MOTO_PORT   port of the AWS emulator (default 4566)";
+  CABINET_MOTO_PORT   port of the AWS emulator (default 4566)
+  CABINET_FUZZ_TARGET_DIR  target directory of the fuzz build (default fuzz/target)";
 
 /// The account the local stack creates so there is someone to sign in as.
 const DEMO_EMAIL: &str = "demo@cabinet.example.ru";
@@ -77,6 +82,10 @@ fn main() -> ExitCode {
         "bench" => {
             let args: Vec<String> = std::env::args().skip(2).collect();
             bench::run_bench(&root, &args)
+        }
+        "fuzz" => {
+            let args: Vec<String> = std::env::args().skip(2).collect();
+            fuzz::run_fuzz(&root, &args)
         }
         _ => {
             eprintln!("{USAGE}");
