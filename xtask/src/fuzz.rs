@@ -9,8 +9,9 @@
 //! the targets that held and those that failed.
 
 use std::ffi::OsString;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 
@@ -118,15 +119,25 @@ pub fn run_fuzz(root: &Path, args: &[String]) -> Result<()> {
         std::fs::create_dir_all(&found)?;
         // New inputs go to the first corpus directory, so the committed
         // seeds stay as they are.
-        let status = cargo_fuzz("run")
+        let mut child = cargo_fuzz("run")
             .arg(target)
             .arg(&found)
             .arg(fuzz_dir.join("corpus").join(target))
             .arg("--")
             .arg(format!("-max_total_time={}", options.seconds))
             .arg(format!("-timeout={INPUT_TIMEOUT_SECONDS}"))
-            .status()
+            .stderr(Stdio::piped())
+            .spawn()
             .with_context(|| format!("starting the fuzz target {target}"))?;
+        let stderr = child.stderr.take().context("the fuzz run has no stderr")?;
+        // Bytes, not text: what a failing input prints need not be UTF-8.
+        for line in BufReader::new(stderr).split(b'\n') {
+            let line = String::from_utf8_lossy(&line?).into_owned();
+            if !is_progress(&line) {
+                eprintln!("{line}");
+            }
+        }
+        let status = child.wait()?;
         if !status.success() {
             eprintln!("==> {target} failed: the input is in fuzz/artifacts/{target}/");
             failed.push(target.clone());
@@ -141,6 +152,15 @@ pub fn run_fuzz(root: &Path, args: &[String]) -> Result<()> {
         bail!("fuzz targets failed: {}", failed.join(", "));
     }
     Ok(())
+}
+
+/// Whether `line` is one of libFuzzer's progress lines (`#1234\tNEW …`),
+/// thousands a run; its first and last ones (`INITED`, `DONE`) are kept.
+fn is_progress(line: &str) -> bool {
+    line.strip_prefix('#')
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+        && !line.contains("INITED")
+        && !line.contains("DONE")
 }
 
 /// Installs cargo-fuzz [`CARGO_FUZZ_VERSION`] into `.local/cargo-fuzz`
@@ -210,6 +230,21 @@ mod tests {
         ] {
             assert!(Options::parse(&args(wrong)).is_err(), "{wrong:?}");
         }
+    }
+
+    #[test]
+    fn only_the_progress_lines_of_libfuzzer_are_left_out() {
+        assert!(is_progress(
+            "#1234\tNEW    cov: 466 ft: 1147 corp: 238/13380b"
+        ));
+        assert!(is_progress("#165596\tREDUCE cov: 466"));
+        assert!(!is_progress("#2\tINITED cov: 286 ft: 287 corp: 1/200b"));
+        assert!(!is_progress("#403426\tDONE   cov: 665 ft: 2126"));
+        assert!(!is_progress("==12345== ERROR: libFuzzer: deadly signal"));
+        assert!(!is_progress(
+            "thread '<unnamed>' panicked at fuzz_targets/phone.rs:40:9:"
+        ));
+        assert!(!is_progress("#[derive(Debug)]"));
     }
 
     /// Every target is a binary of the fuzz crate and has committed seeds,
