@@ -1,12 +1,14 @@
 //! `cargo xtask dev`: the whole cabinet on one machine.
 //! `cargo xtask test`: the test suite against a fresh emulator, then the
 //! template's gates.
+//! `cargo xtask contract`: schemathesis against the local stack.
 //! `cargo xtask checks`: the template's gates alone (cfn-lint, checkov).
 //! `cargo xtask openapi`: the API contract, `shared/api/openapi.json` and its page.
 //! `cargo xtask bench`: the benchmark report (see `bench/README.md`).
 //! `cargo xtask fuzz`: the fuzz targets of `fuzz/`, each for a while.
 
 mod bench;
+mod contract;
 mod fuzz;
 
 use std::io::{BufRead, BufReader};
@@ -27,7 +29,9 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   dev      install the tools, start the AWS emulator and every function on one port
   test     install the tools, start the AWS emulator, run the whole test suite,
-           then the template checks
+           then the API contract and the template checks
+  contract run schemathesis against the local stack, signed in as a customer and
+           as an executor (--examples N per operation, --seed N|random)
   checks   install the tools and check infra/template.yaml: cfn-lint (no error,
            no warning) and checkov (no failed check)
   openapi  write the API contract generated from the code: shared/api/openapi.json
@@ -79,6 +83,10 @@ fn main() -> ExitCode {
         "test" => test(&root),
         "checks" => ensure_venv(&root).and_then(|()| run_template_checks(&root)),
         "openapi" => openapi(&root),
+        "contract" => {
+            let args: Vec<String> = std::env::args().skip(2).collect();
+            contract::Options::parse(&args).and_then(|options| contract_alone(&root, &options))
+        }
         "bench" => {
             let args: Vec<String> = std::env::args().skip(2).collect();
             bench::run_bench(&root, &args)
@@ -151,7 +159,20 @@ fn test(root: &Path) -> Result<()> {
     if totals.passed == 0 {
         bail!("no test ran");
     }
+    // The contract after the suite: it needs every function built and the
+    // whole API up, on the same emulator.
+    eprintln!("\n==> the API contract: schemathesis against the local stack");
+    contract::run_contract(root, &moto.endpoint, &contract::Options::default())?;
+    drop(moto);
     run_template_checks(root)
+}
+
+/// The contract run on an emulator of its own.
+fn contract_alone(root: &Path, options: &contract::Options) -> Result<()> {
+    ensure_venv(root)?;
+    std::fs::create_dir_all(root.join("target"))?;
+    let moto = Moto::start(root, 0, &root.join("target/moto-contract-run.log"))?;
+    contract::run_contract(root, &moto.endpoint, options)
 }
 
 /// Tests counted over the `test result:` lines of every test binary.
@@ -205,39 +226,13 @@ fn dev(root: &Path) -> Result<()> {
     let endpoint = format!("http://127.0.0.1:{moto_port}");
 
     let runtime = tokio::runtime::Runtime::new()?;
-    let stack = runtime.block_on(prepare(root, &endpoint))?;
-    let template = Template::load(root)?;
-    let env_file = write_function_env(&local, &endpoint, &stack, &template, api_port)?;
+    let Assembled {
+        stack,
+        template,
+        env_file,
+    } = assemble(&runtime, root, &endpoint, "cabinet-local", &local, api_port)?;
 
-    eprintln!("==> loading the catalog");
-    run(Command::new("cargo")
-        .current_dir(root)
-        .args(["run", "-p", "cabinet-admin", "--", "import-catalog"])
-        .args(["--table", &stack.table, "--file", "data/catalog.json"])
-        .envs(emulator_env(&endpoint)))?;
-
-    eprintln!("==> creating the demo executors");
-    for (provider, email, first_name, last_name) in DEMO_EXECUTORS {
-        run(Command::new("cargo")
-            .current_dir(root)
-            .args(["run", "-p", "cabinet-admin", "--", "create-executor"])
-            .args(["--user-pool", &stack.user_pool_id, "--provider", provider])
-            .args(["--email", email])
-            .args(["--first-name", first_name, "--last-name", last_name])
-            .args(["--password", DEMO_EXECUTOR_PASSWORD])
-            .envs(emulator_env(&endpoint)))?;
-    }
-
-    eprintln!("==> building the functions");
-    // One package at a time, as `cargo lambda watch` will run them, so that
-    // each is built with its own features and starts at once on first call.
-    for package in function_packages(root)? {
-        run(Command::new("cargo")
-            .current_dir(root)
-            .args(["build", "-p", &package]))?;
-    }
-
-    let mut watch = start_watch(root, api_port, &env_file)?;
+    let mut watch = start_watch(root, api_port, &env_file, None)?;
 
     // The table's stream into the notifier, as the template's trigger does
     // on AWS; it stops with the runtime.
@@ -271,14 +266,72 @@ fn dev(root: &Path) -> Result<()> {
     outcome
 }
 
-async fn prepare(root: &Path, endpoint: &str) -> Result<Provisioned> {
+/// What [`assemble`] made: the resources, the template they came from and
+/// the functions' environment file.
+struct Assembled {
+    stack: Provisioned,
+    template: Template,
+    env_file: PathBuf,
+}
+
+/// Everything the functions need before `cargo lambda watch` starts: the
+/// template's resources named after `prefix`, the demo customer, the
+/// catalog, the demo executors, the functions built, and their environment
+/// written into `dir`.
+fn assemble(
+    runtime: &tokio::runtime::Runtime,
+    root: &Path,
+    endpoint: &str,
+    prefix: &str,
+    dir: &Path,
+    api_port: u16,
+) -> Result<Assembled> {
+    let stack = runtime.block_on(prepare(root, endpoint, prefix))?;
+    let template = Template::load(root)?;
+    let env_file = write_function_env(dir, endpoint, &stack, &template, api_port)?;
+
+    eprintln!("==> loading the catalog");
+    run(Command::new("cargo")
+        .current_dir(root)
+        .args(["run", "-p", "cabinet-admin", "--", "import-catalog"])
+        .args(["--table", &stack.table, "--file", "data/catalog.json"])
+        .envs(emulator_env(endpoint)))?;
+
+    eprintln!("==> creating the demo executors");
+    for (provider, email, first_name, last_name) in DEMO_EXECUTORS {
+        run(Command::new("cargo")
+            .current_dir(root)
+            .args(["run", "-p", "cabinet-admin", "--", "create-executor"])
+            .args(["--user-pool", &stack.user_pool_id, "--provider", provider])
+            .args(["--email", email])
+            .args(["--first-name", first_name, "--last-name", last_name])
+            .args(["--password", DEMO_EXECUTOR_PASSWORD])
+            .envs(emulator_env(endpoint)))?;
+    }
+
+    eprintln!("==> building the functions");
+    // One package at a time, as `cargo lambda watch` will run them, so that
+    // each is built with its own features and starts at once on first call.
+    for package in function_packages(root)? {
+        run(Command::new("cargo")
+            .current_dir(root)
+            .args(["build", "-p", &package]))?;
+    }
+    Ok(Assembled {
+        stack,
+        template,
+        env_file,
+    })
+}
+
+async fn prepare(root: &Path, endpoint: &str, prefix: &str) -> Result<Provisioned> {
     let sdk = xtask::local_sdk_config(endpoint).await;
     let mut template = Template::load(root)?;
     if let Ok(origin) = std::env::var("CABINET_PORTAL_ORIGIN") {
         template.set_parameter("PortalOrigin", &origin);
     }
     eprintln!("==> creating the table, bucket, user pool and sender from infra/template.yaml");
-    let stack = provision(&sdk, &template, &Names::with_prefix("cabinet-local")).await?;
+    let stack = provision(&sdk, &template, &Names::with_prefix(prefix)).await?;
     ensure_demo_account(&cognito::Client::new(&sdk), &stack).await?;
     Ok(stack)
 }
@@ -338,6 +391,37 @@ async fn confirmed_customer(
     Ok(())
 }
 
+/// The access and refresh tokens of a password sign-in through the pool's
+/// public client.
+async fn password_sign_in(
+    client: &cognito::Client,
+    client_id: &str,
+    email: &str,
+    password: &str,
+) -> Result<(String, String)> {
+    use cognito::types::AuthFlowType;
+    let answer = client
+        .initiate_auth()
+        .client_id(client_id)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", email)
+        .auth_parameters("PASSWORD", password)
+        .send()
+        .await
+        .context("signing in")?;
+    let tokens = answer.authentication_result().context("no tokens")?;
+    Ok((
+        tokens
+            .access_token()
+            .context("no access token")?
+            .to_string(),
+        tokens
+            .refresh_token()
+            .context("no refresh token")?
+            .to_string(),
+    ))
+}
+
 /// Variables every local process needs to reach the emulator.
 fn emulator_env(endpoint: &str) -> Vec<(String, String)> {
     [
@@ -355,7 +439,7 @@ fn emulator_env(endpoint: &str) -> Vec<(String, String)> {
 /// the emulator's address and the local differences: where moto serves the
 /// pool's signing keys, and the API's local address in unsubscribe links.
 fn write_function_env(
-    local: &Path,
+    dir: &Path,
     endpoint: &str,
     stack: &Provisioned,
     template: &Template,
@@ -385,7 +469,7 @@ fn write_function_env(
         .map(|(k, v)| (k.to_string(), v)),
     );
     let text: String = lines.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
-    let path = local.join("functions.env");
+    let path = dir.join("functions.env");
     std::fs::write(&path, text)?;
     Ok(path)
 }
@@ -413,7 +497,9 @@ fn function_packages(root: &Path) -> Result<Vec<String>> {
     Ok(names)
 }
 
-fn start_watch(root: &Path, api_port: u16, env_file: &Path) -> Result<Child> {
+/// Starts `cargo lambda watch` with the functions' environment; its output
+/// goes to `log` when given, to this terminal otherwise.
+fn start_watch(root: &Path, api_port: u16, env_file: &Path, log: Option<&Path>) -> Result<Child> {
     use std::os::unix::process::CommandExt;
     let mut command = Command::new(venv_bin(root, "cargo-lambda"));
     command
@@ -424,6 +510,11 @@ fn start_watch(root: &Path, api_port: u16, env_file: &Path) -> Result<Child> {
         .arg(env_file)
         // Its own process group, so that stopping it stops the functions too.
         .process_group(0);
+    if let Some(log) = log {
+        let file =
+            std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
+        command.stdout(file.try_clone()?).stderr(file);
+    }
     command.spawn().context("starting cargo lambda watch")
 }
 

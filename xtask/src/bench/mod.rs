@@ -349,32 +349,13 @@ async fn cognito_client(endpoint: &str) -> aws_sdk_cognitoidentityprovider::Clie
     aws_sdk_cognitoidentityprovider::Client::new(&xtask::local_sdk_config(endpoint).await)
 }
 
-/// The access and refresh tokens of a password sign-in.
+/// The access and refresh tokens of the benchmark's accounts.
 async fn sign_in(
     client: &aws_sdk_cognitoidentityprovider::Client,
     stack: &Provisioned,
     email: &str,
 ) -> Result<(String, String)> {
-    use aws_sdk_cognitoidentityprovider::types::AuthFlowType;
-    let answer = client
-        .initiate_auth()
-        .client_id(&stack.client_id)
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", email)
-        .auth_parameters("PASSWORD", PASSWORD)
-        .send()
-        .await?;
-    let tokens = answer.authentication_result().context("no tokens")?;
-    Ok((
-        tokens
-            .access_token()
-            .context("no access token")?
-            .to_string(),
-        tokens
-            .refresh_token()
-            .context("no refresh token")?
-            .to_string(),
-    ))
+    crate::password_sign_in(client, &stack.client_id, email, PASSWORD).await
 }
 
 /// The read each function's cold start is measured with: the same request
