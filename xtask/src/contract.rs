@@ -217,7 +217,7 @@ pub fn run_contract(root: &Path, endpoint: &str, options: &Options) -> Result<()
     let mut watch = start_watch(root, api_port, &env_file, Some(&dir.join("functions.log")))?;
     let outcome = (|| {
         let roles = runtime.block_on(async {
-            warm_up(api_port).await?;
+            warm_up(root, api_port).await?;
             let sdk = xtask::local_sdk_config(endpoint).await;
             let client = aws_sdk_cognitoidentityprovider::Client::new(&sdk);
             let (executor_email, executor_password) = (DEMO_EXECUTORS[0].1, DEMO_EXECUTOR_PASSWORD);
@@ -364,20 +364,11 @@ fn count_cases(ndjson: &Path) -> Result<u64> {
     Ok(cases)
 }
 
-/// One route of each function, asked once before the run so that every
-/// function has started (and `cargo lambda watch` has checked its build)
-/// before schemathesis times anything.
-const WARM_UP: [(&str, &str); 5] = [
-    ("POST", "/auth/refresh"),
-    ("GET", "/profile"),
-    ("GET", "/faq"),
-    ("GET", "/orders"),
-    ("GET", "/executor/orders"),
-];
-
 /// Waits until the router of `cargo lambda watch` listens on `port` and
-/// every function has answered once.
-async fn warm_up(port: u16) -> Result<()> {
+/// every function has answered once (through its first route), so that
+/// each has started and `cargo lambda watch` has checked its build before
+/// schemathesis times anything.
+async fn warm_up(root: &Path, port: u16) -> Result<()> {
     let started = Instant::now();
     while !listening(port) {
         if started.elapsed() > Duration::from_secs(120) {
@@ -388,8 +379,13 @@ async fn warm_up(port: u16) -> Result<()> {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(300))
         .build()?;
-    for (method, path) in WARM_UP {
-        let method = reqwest::Method::from_bytes(method.as_bytes())?;
+    let mut warmed = std::collections::BTreeSet::new();
+    for route in xtask::router::routes(root)? {
+        if !warmed.insert(route.function.clone()) {
+            continue;
+        }
+        let method = reqwest::Method::from_bytes(route.method.as_bytes())?;
+        let path = route.path.replace('{', "").replace('}', "");
         client
             .request(method, format!("http://127.0.0.1:{port}{path}"))
             .send()
