@@ -363,6 +363,31 @@ mod tests {
         }
     }
 
+    /// Bodies schemathesis sent as `application/json` that are not UTF-8 at
+    /// all; API Gateway hands such a body over base64-encoded, so it arrives
+    /// as binary.
+    #[test]
+    fn refuses_a_json_body_that_is_not_utf8_as_broken_json() {
+        let bodies: [&[u8]; 3] = [
+            b",\xb0\x0f",
+            b"\x05\x18g\x1c\xd2\xe9\xc3\xb3o\x07\x06=",
+            b"\xff\xfe",
+        ];
+        for bytes in bodies {
+            let request = http::Request::builder()
+                .method("POST")
+                .uri("/x")
+                .header("content-type", "application/json")
+                .body(Body::Binary(bytes.to_vec()))
+                .unwrap();
+            let error = json_body::<Form>(&request).unwrap_err();
+            assert_eq!(error.status, StatusCode::BAD_REQUEST, "{bytes:?}");
+            assert_eq!(error.code, "invalid_json", "{bytes:?}");
+            let optional = optional_json_body::<Option<String>>(&request).unwrap_err();
+            assert_eq!(optional.code, "invalid_json", "{bytes:?}");
+        }
+    }
+
     fn get(uri: &str) -> Request {
         http::Request::builder().uri(uri).body(Body::Empty).unwrap()
     }

@@ -23,6 +23,13 @@ refuses what S3 refuses. It applies to every POST moto would give to S3 for
 a bucket itself, path-style or with the bucket in the host name, whatever
 the case of its content type; one that is not `multipart/form-data` is
 refused as S3 refuses it.
+
+moto 5.2.5 answers ConfirmForgotPassword for an address no user of the
+pool has with ResourceNotFoundException, the error of a missing pool or
+client. A pool with PreventUserExistenceErrors (the template's client has
+it) answers CodeMismatchException instead, as for a wrong code, so that the
+answer does not tell whether the address has an account;
+`user_existence_hidden` below answers the same way.
 """
 
 import base64
@@ -48,6 +55,8 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
+from moto.cognitoidp.exceptions import CodeMismatchException
+from moto.cognitoidp.models import CognitoIdpBackend
 from moto.s3.responses import S3Response
 from moto.s3.utils import bucket_name_from_url
 
@@ -254,9 +263,29 @@ def undo_by_item():
     dynamodb_models.copy = _TablesUncopied()
 
 
+def user_existence_hidden():
+    """ConfirmForgotPassword for an unknown address of a known client answers
+    as Cognito does with PreventUserExistenceErrors (see the module's
+    documentation)."""
+    original = CognitoIdpBackend.confirm_forgot_password
+
+    def confirm_forgot_password(self, client_id, username, password, confirmation_code):
+        for pool in self.user_pools.values():
+            client = pool.clients.get(client_id)
+            if client is None:
+                continue
+            hides = client.extended_config.get("PreventUserExistenceErrors") == "ENABLED"
+            if hides and not pool._get_user(username):
+                raise CodeMismatchException("Invalid verification code provided, please try again.")
+        return original(self, client_id, username, password, confirmation_code)
+
+    CognitoIdpBackend.confirm_forgot_password = confirm_forgot_password
+
+
 def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
     undo_by_item()
+    user_existence_hidden()
     os.environ.setdefault("MOTO_PORT", str(port))
     app = checking_uploads(DomainDispatcherApplication(create_backend_app))
     lock = threading.Lock()
