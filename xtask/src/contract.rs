@@ -387,7 +387,7 @@ async fn warm_up(root: &Path, port: u16) -> Result<()> {
             continue;
         }
         let method = reqwest::Method::from_bytes(route.method.as_bytes())?;
-        let path = route.path.replace('{', "").replace('}', "");
+        let path = route.path.replace(['{', '}'], "");
         client
             .request(method, format!("http://127.0.0.1:{port}{path}"))
             .send()
