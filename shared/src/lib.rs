@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod html;
 pub mod http;
 pub mod runtime;
 

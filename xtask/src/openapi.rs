@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use cabinet::html::escape_html;
 use serde_json::Value;
 
 /// Where the committed document lives, relative to the workspace root.
@@ -81,15 +82,15 @@ pub fn render_page(document: &Value) -> String {
         "<!DOCTYPE html>\n<html lang=\"ru\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{} — описание API</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
-        escape(&title)
+        escape_html(&title)
     );
     let _ = writeln!(
         html,
         "<h1>{}</h1>\n<p>Версия {}, OpenAPI {}. Машиночитаемый документ: \
          <a href=\"openapi.json\"><code>/openapi.json</code></a>.</p>",
-        escape(&title),
-        escape(&text(&info["version"])),
-        escape(&text(&document["openapi"]))
+        escape_html(&title),
+        escape_html(&text(&info["version"])),
+        escape_html(&text(&document["openapi"]))
     );
     html.push_str(&paragraphs(&text(&info["description"])));
     html.push_str("<h2>Серверы</h2>\n<ul>\n");
@@ -97,7 +98,7 @@ pub fn render_page(document: &Value) -> String {
         let _ = writeln!(
             html,
             "<li><code>{}</code> — {}</li>",
-            escape(&text(&server["url"])),
+            escape_html(&text(&server["url"])),
             inline(&text(&server["description"]))
         );
     }
@@ -116,11 +117,11 @@ pub fn render_page(document: &Value) -> String {
             let _ = writeln!(
                 html,
                 "<li><a href=\"#{}\"><span class=\"method {}\">{}</span><code>{}</code></a> — {}</li>",
-                escape(&operation.id),
+                escape_html(&operation.id),
                 operation.method,
                 operation.method.to_uppercase(),
-                escape(&operation.path),
-                escape(&text(&operation.value["summary"]))
+                escape_html(&operation.path),
+                escape_html(&text(&operation.value["summary"]))
             );
         }
         html.push_str("</ul>\n");
@@ -179,11 +180,11 @@ fn render_operation(html: &mut String, operation: &Op<'_>, examples: &Value) {
     let _ = writeln!(
         html,
         "<section class=\"op\" id=\"{}\">\n<h3><span class=\"method {}\">{}</span><code>{}</code></h3>\n<p><strong>{}</strong></p>",
-        escape(&operation.id),
+        escape_html(&operation.id),
         operation.method,
         operation.method.to_uppercase(),
-        escape(&operation.path),
-        escape(&text(&value["summary"]))
+        escape_html(&operation.path),
+        escape_html(&text(&value["summary"]))
     );
     html.push_str(&paragraphs(&text(&value["description"])));
     if value.get("security").is_some() {
@@ -203,8 +204,8 @@ fn render_operation(html: &mut String, operation: &Op<'_>, examples: &Value) {
             let _ = writeln!(
                 html,
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&text(&parameter["name"])),
-                escape(&text(&parameter["in"])),
+                escape_html(&text(&parameter["name"])),
+                escape_html(&text(&parameter["in"])),
                 yes_no(parameter["required"].as_bool().unwrap_or(false)),
                 type_of(&parameter["schema"]),
                 inline(&text(&parameter["description"])),
@@ -238,7 +239,7 @@ fn render_operation(html: &mut String, operation: &Op<'_>, examples: &Value) {
                 html,
                 "<details{}><summary><span class=\"status\">{}</span> — {}</summary>",
                 if status.starts_with('2') { " open" } else { "" },
-                escape(status),
+                escape_html(status),
                 inline(&text(&response["description"]))
             );
             if let Some(headers) = response["headers"].as_object() {
@@ -247,7 +248,7 @@ fn render_operation(html: &mut String, operation: &Op<'_>, examples: &Value) {
                     let _ = writeln!(
                         html,
                         "<tr><td><code>{}</code></td><td>{}</td></tr>",
-                        escape(name),
+                        escape_html(name),
                         inline(&text(&header["description"]))
                     );
                 }
@@ -270,14 +271,14 @@ fn render_content(html: &mut String, content: &Value, shared: &Value) {
         let _ = writeln!(
             html,
             "<p><code>{}</code>: {}</p>",
-            escape(media_type),
+            escape_html(media_type),
             type_of(&media["schema"])
         );
         if let Some(example) = media.get("example") {
             let _ = writeln!(
                 html,
                 "<p>Пример:</p>\n<pre>{}</pre>",
-                escape(&pretty(example))
+                escape_html(&pretty(example))
             );
         }
         if let Some(examples) = media["examples"].as_object() {
@@ -286,9 +287,9 @@ fn render_content(html: &mut String, content: &Value, shared: &Value) {
                 let _ = writeln!(
                     html,
                     "<p><code>{}</code> — {}</p>\n<pre>{}</pre>",
-                    escape(name),
-                    escape(&text(&example["summary"])),
-                    escape(&pretty(&example["value"]))
+                    escape_html(name),
+                    escape_html(&text(&example["summary"])),
+                    escape_html(&pretty(&example["value"]))
                 );
             }
         }
@@ -307,7 +308,7 @@ fn render_schema(html: &mut String, name: &str, schema: &Value) {
     let _ = writeln!(
         html,
         "<section class=\"op\" id=\"schema-{0}\">\n<h3><code>{0}</code></h3>",
-        escape(name)
+        escape_html(name)
     );
     if let Some(description) = schema["description"].as_str() {
         html.push_str(&paragraphs(description));
@@ -338,7 +339,7 @@ fn render_schema_body(html: &mut String, schema: &Value) {
         let _ = writeln!(
             html,
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(field),
+            escape_html(field),
             type_of(property),
             yes_no(required.contains(field)),
             inline(&text(&property["description"]))
@@ -355,7 +356,10 @@ fn render_schema_body(html: &mut String, schema: &Value) {
 fn type_of(schema: &Value) -> String {
     if let Some(reference) = schema["$ref"].as_str() {
         let name = reference.rsplit('/').next().unwrap_or_default();
-        return format!("<a href=\"#schema-{0}\"><code>{0}</code></a>", escape(name));
+        return format!(
+            "<a href=\"#schema-{0}\"><code>{0}</code></a>",
+            escape_html(name)
+        );
     }
     for combinator in ["oneOf", "anyOf", "allOf"] {
         if let Some(variants) = schema[combinator].as_array() {
@@ -366,7 +370,7 @@ fn type_of(schema: &Value) -> String {
     if let Some(values) = schema["enum"].as_array() {
         let values: Vec<String> = values
             .iter()
-            .map(|v| format!("<code>{}</code>", escape(&pretty(v))))
+            .map(|v| format!("<code>{}</code>", escape_html(&pretty(v))))
             .collect();
         return format!("одно из {}", values.join(", "));
     }
@@ -388,9 +392,9 @@ fn type_of(schema: &Value) -> String {
             _ => {
                 let format = schema["format"]
                     .as_str()
-                    .map(|f| format!(" ({})", escape(f)))
+                    .map(|f| format!(" ({})", escape_html(f)))
                     .unwrap_or_default();
-                format!("{}{format}", escape(kind))
+                format!("{}{format}", escape_html(kind))
             }
         })
         .collect();
@@ -401,7 +405,7 @@ fn example_cell(example: &Value) -> String {
     if example.is_null() {
         String::new()
     } else {
-        format!("<code>{}</code>", escape(&text_or_json(example)))
+        format!("<code>{}</code>", escape_html(&text_or_json(example)))
     }
 }
 
@@ -442,26 +446,12 @@ fn inline(text: &str) -> String {
     let mut html = String::new();
     for (i, part) in text.split('`').enumerate() {
         if i % 2 == 1 {
-            let _ = write!(html, "<code>{}</code>", escape(part));
+            let _ = write!(html, "<code>{}</code>", escape_html(part));
         } else {
-            html.push_str(&escape(part));
+            html.push_str(&escape_html(part));
         }
     }
     html
-}
-
-fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            _ => escaped.push(c),
-        }
-    }
-    escaped
 }
 
 #[cfg(test)]
@@ -670,7 +660,7 @@ mod tests {
                 "{method} {path}"
             );
             assert!(
-                page.contains(&format!("<code>{}</code>", escape(&path))),
+                page.contains(&format!("<code>{}</code>", escape_html(&path))),
                 "{path}"
             );
         }
@@ -686,7 +676,7 @@ mod tests {
         }
         // Problems are shared examples: the page shows them, not a reference.
         let unauthorized = cabinet::ApiError::unauthorized();
-        assert!(page.contains(&escape(&unauthorized.detail)));
+        assert!(page.contains(&escape_html(&unauthorized.detail)));
         assert!(!page.contains("<pre>null</pre>"));
         for foreign in ["<script", "<link", "src=", "@import", "url("] {
             assert!(!page.contains(foreign), "the page holds {foreign}");

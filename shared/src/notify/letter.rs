@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc2822;
 
 use crate::domain::order::{Message, Order, StatusChange};
+use crate::html::escape_html;
 
 /// Longest line of the message, line break excluded (RFC 2047 asks 76 for
 /// lines holding encoded words; base64 bodies use the same).
@@ -182,22 +183,6 @@ fn compose(
         html,
         unsubscribe_url: links.unsubscribe.clone(),
     }
-}
-
-/// `text` safe inside HTML text and attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            other => escaped.push(other),
-        }
-    }
-    escaped
 }
 
 /// `Name: value` as a header of RFC 2047 encoded words (UTF-8, base64),
