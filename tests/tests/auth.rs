@@ -121,25 +121,12 @@ async fn password_sign_in(
     email: &str,
     password: &str,
 ) -> Result<SdkTokens, String> {
-    let output = stack
-        .cognito()
-        .initiate_auth()
-        .client_id(client_id)
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", email)
-        .auth_parameters("PASSWORD", password)
-        .send()
+    let tokens = xtask::accounts::password_sign_in(&stack.cognito(), client_id, email, password)
         .await
-        .map_err(|e| format!("{e:?}"))?;
-    let tokens = output
-        .authentication_result()
-        .ok_or("no tokens after sign-in")?;
+        .map_err(|e| format!("{e:#}"))?;
     Ok(SdkTokens {
-        access_token: tokens.access_token().ok_or("no access token")?.to_string(),
-        refresh_token: tokens
-            .refresh_token()
-            .ok_or("no refresh token")?
-            .to_string(),
+        access_token: tokens.access,
+        refresh_token: tokens.refresh,
     })
 }
 

@@ -31,6 +31,7 @@ use http::StatusCode;
 use lambda_http::Request;
 use orders_support::*;
 use serde_json::{Value, json};
+use xtask::accounts::password_sign_in;
 use xtask::router::RouterEntry;
 
 /// Who may call a route.
@@ -379,23 +380,13 @@ struct Session {
 }
 
 async fn session(stack: &Stack, client_id: &str, email: &str, password: &str) -> Session {
-    let output = stack
-        .cognito()
-        .initiate_auth()
-        .client_id(client_id)
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", email)
-        .auth_parameters("PASSWORD", password)
-        .send()
+    let tokens = password_sign_in(&stack.cognito(), client_id, email, password)
         .await
-        .unwrap_or_else(|e| panic!("{email} signs in: {e:?}"));
-    let tokens = output
-        .authentication_result()
-        .expect("a confirmed user gets tokens");
+        .unwrap_or_else(|e| panic!("{email} signs in: {e:#}"));
     Session {
-        access: tokens.access_token().expect("an access token").into(),
-        id: tokens.id_token().expect("an id token").into(),
-        refresh: tokens.refresh_token().expect("a refresh token").into(),
+        access: tokens.access,
+        id: tokens.id,
+        refresh: tokens.refresh,
     }
 }
 

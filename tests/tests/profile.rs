@@ -20,7 +20,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, ExplicitAuthFlowsType};
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, ExplicitAuthFlowsType};
 use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use cabinet::handlers::profile::ProfileApi;
 use cabinet::identity::{TokenVerifier, VerifierConfig};
@@ -69,28 +69,17 @@ async fn customer(stack: &Stack, email: &str) -> Customer {
 }
 
 async fn sign_in(stack: &Stack, client_id: &str, email: &str) -> Customer {
-    let output = stack
-        .cognito()
-        .initiate_auth()
-        .client_id(client_id)
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", email)
-        .auth_parameters("PASSWORD", PASSWORD)
-        .send()
+    let tokens = xtask::accounts::password_sign_in(&stack.cognito(), client_id, email, PASSWORD)
         .await
         .expect("the customer signs in");
-    let tokens = output
-        .authentication_result()
-        .expect("a confirmed customer gets tokens");
-    let access_token = tokens.access_token().expect("an access token").to_string();
     Customer {
         email: email.to_string(),
-        sub: claims_of(&access_token)["sub"]
+        sub: claims_of(&tokens.access)["sub"]
             .as_str()
             .expect("an access token names its subject")
             .to_string(),
-        access_token,
-        id_token: tokens.id_token().expect("an id token").to_string(),
+        access_token: tokens.access,
+        id_token: tokens.id,
     }
 }
 

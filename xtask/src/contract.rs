@@ -15,8 +15,9 @@ use anyhow::{Context, Result, bail};
 
 use crate::{
     Assembled, DEMO_EMAIL, DEMO_EXECUTOR_PASSWORD, DEMO_EXECUTORS, DEMO_PASSWORD, assemble,
-    password_sign_in, start_watch, stop_group,
+    start_watch, stop_group,
 };
+use xtask::accounts::password_sign_in;
 use xtask::moto::{free_port, listening};
 use xtask::tools::venv_bin;
 
@@ -224,12 +225,12 @@ pub fn run_contract(root: &Path, endpoint: &str, options: &Options) -> Result<()
             let customer = password_sign_in(&client, &stack.client_id, DEMO_EMAIL, DEMO_PASSWORD)
                 .await
                 .context("signing the demo customer in")?
-                .0;
+                .access;
             let executor =
                 password_sign_in(&client, &stack.client_id, executor_email, executor_password)
                     .await
                     .context("signing the demo executor in")?
-                    .0;
+                    .access;
             let known = Known {
                 orders: fixtures(api_port, &customer, &executor).await?,
                 services: catalog_services(root)?,
@@ -237,7 +238,7 @@ pub fn run_contract(root: &Path, endpoint: &str, options: &Options) -> Result<()
             let leaving = password_sign_in(&client, &stack.client_id, DEMO_EMAIL, DEMO_PASSWORD)
                 .await
                 .context("signing the demo customer in again")?
-                .0;
+                .access;
             let everything_but_sign_out = vec!["--exclude-path".to_string(), SIGN_OUT.into()];
             anyhow::Ok((
                 known,

@@ -3,6 +3,7 @@
 //! template's gates (`cargo xtask checks`). The test
 //! harness uses the same code to give every test its own fresh resources.
 
+pub mod accounts;
 pub mod checks;
 pub mod lock;
 pub mod moto;

@@ -391,37 +391,6 @@ async fn confirmed_customer(
     Ok(())
 }
 
-/// The access and refresh tokens of a password sign-in through the pool's
-/// public client.
-async fn password_sign_in(
-    client: &cognito::Client,
-    client_id: &str,
-    email: &str,
-    password: &str,
-) -> Result<(String, String)> {
-    use cognito::types::AuthFlowType;
-    let answer = client
-        .initiate_auth()
-        .client_id(client_id)
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", email)
-        .auth_parameters("PASSWORD", password)
-        .send()
-        .await
-        .context("signing in")?;
-    let tokens = answer.authentication_result().context("no tokens")?;
-    Ok((
-        tokens
-            .access_token()
-            .context("no access token")?
-            .to_string(),
-        tokens
-            .refresh_token()
-            .context("no refresh token")?
-            .to_string(),
-    ))
-}
-
 /// Variables every local process needs to reach the emulator.
 fn emulator_env(endpoint: &str) -> Vec<(String, String)> {
     [
