@@ -1046,6 +1046,7 @@ fn files() -> Vec<ApiError> {
 }
 
 /// The Cognito error codes [`problem_for`] tells apart.
+#[cfg(test)]
 const COGNITO_CODES: [&str; 16] = [
     "NotAuthorizedException",
     "UserNotFoundException",
@@ -1065,15 +1066,137 @@ const COGNITO_CODES: [&str; 16] = [
     "InternalErrorException",
 ];
 
-/// Every answer of [`problem_for`] to a failed Cognito `call`.
+/// Of [`COGNITO_CODES`], those the Cognito API reference lists among the
+/// errors of `call`'s operation: a route documents only the refusals its
+/// Cognito call can give.
+fn cognito_errors(call: CognitoCall) -> &'static [&'static str] {
+    use CognitoCall as Op;
+    match call {
+        Op::SignUp => &[
+            "CodeDeliveryFailureException",
+            "InternalErrorException",
+            "InvalidParameterException",
+            "InvalidPasswordException",
+            "LimitExceededException",
+            "NotAuthorizedException",
+            "TooManyRequestsException",
+            "UsernameExistsException",
+        ],
+        Op::ConfirmSignUp => &[
+            "AliasExistsException",
+            "CodeMismatchException",
+            "ExpiredCodeException",
+            "InternalErrorException",
+            "InvalidParameterException",
+            "LimitExceededException",
+            "NotAuthorizedException",
+            "TooManyFailedAttemptsException",
+            "TooManyRequestsException",
+            "UserNotFoundException",
+        ],
+        Op::ResendCode | Op::ForgotPassword => &[
+            "CodeDeliveryFailureException",
+            "InternalErrorException",
+            "InvalidParameterException",
+            "LimitExceededException",
+            "NotAuthorizedException",
+            "TooManyRequestsException",
+            "UserNotFoundException",
+        ],
+        Op::SignIn | Op::Refresh => &[
+            "InternalErrorException",
+            "InvalidParameterException",
+            "NotAuthorizedException",
+            "PasswordResetRequiredException",
+            "TooManyRequestsException",
+            "UserNotConfirmedException",
+            "UserNotFoundException",
+        ],
+        Op::SignOut | Op::CheckToken => &[
+            "InternalErrorException",
+            "InvalidParameterException",
+            "NotAuthorizedException",
+            "PasswordResetRequiredException",
+            "TooManyRequestsException",
+            "UserNotConfirmedException",
+            "UserNotFoundException",
+        ],
+        Op::RevokeToken => &[
+            "InternalErrorException",
+            "InvalidParameterException",
+            "TooManyRequestsException",
+        ],
+        Op::ResetPassword => &[
+            "CodeMismatchException",
+            "ExpiredCodeException",
+            "InternalErrorException",
+            "InvalidParameterException",
+            "InvalidPasswordException",
+            "LimitExceededException",
+            "NotAuthorizedException",
+            "PasswordHistoryPolicyViolationException",
+            "TooManyFailedAttemptsException",
+            "TooManyRequestsException",
+            "UserNotConfirmedException",
+            "UserNotFoundException",
+        ],
+        Op::ChangePassword => &[
+            "InternalErrorException",
+            "InvalidParameterException",
+            "InvalidPasswordException",
+            "LimitExceededException",
+            "NotAuthorizedException",
+            "PasswordHistoryPolicyViolationException",
+            "PasswordResetRequiredException",
+            "TooManyRequestsException",
+            "UserNotConfirmedException",
+            "UserNotFoundException",
+        ],
+        Op::UpdateEmail => &[
+            "AliasExistsException",
+            "CodeDeliveryFailureException",
+            "CodeMismatchException",
+            "ExpiredCodeException",
+            "InternalErrorException",
+            "InvalidParameterException",
+            "NotAuthorizedException",
+            "PasswordResetRequiredException",
+            "TooManyRequestsException",
+            "UserNotConfirmedException",
+            "UserNotFoundException",
+        ],
+        Op::VerifyEmail => &[
+            "AliasExistsException",
+            "CodeMismatchException",
+            "ExpiredCodeException",
+            "InternalErrorException",
+            "InvalidParameterException",
+            "LimitExceededException",
+            "NotAuthorizedException",
+            "PasswordResetRequiredException",
+            "TooManyRequestsException",
+            "UserNotConfirmedException",
+            "UserNotFoundException",
+        ],
+    }
+}
+
+/// Every answer of [`problem_for`] to a failed Cognito `call`: its
+/// operation's documented errors, "password attempts exceeded" where a
+/// password is checked, and no answer at all.
 fn cognito(call: CognitoCall) -> Vec<ApiError> {
-    let mut problems: Vec<ApiError> = COGNITO_CODES
+    let mut problems: Vec<ApiError> = cognito_errors(call)
         .iter()
         .map(|code| problem_for(&CognitoError::service(call, code, 400)))
         .collect();
-    let mut attempts = CognitoError::service(call, "NotAuthorizedException", 400);
-    attempts.attempts_exceeded = true;
-    problems.push(problem_for(&attempts));
+    if matches!(
+        call,
+        CognitoCall::SignIn | CognitoCall::ChangePassword | CognitoCall::ResetPassword
+    ) {
+        let mut attempts = CognitoError::service(call, "NotAuthorizedException", 400);
+        attempts.attempts_exceeded = true;
+        problems.push(problem_for(&attempts));
+    }
     problems.push(problem_for(&CognitoError {
         operation: call,
         code: None,
@@ -1987,3 +2110,58 @@ fn reject() {}
 )]
 #[allow(dead_code)]
 fn executor_file() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVERY_CALL: [CognitoCall; 13] = [
+        CognitoCall::SignUp,
+        CognitoCall::ConfirmSignUp,
+        CognitoCall::ResendCode,
+        CognitoCall::SignIn,
+        CognitoCall::Refresh,
+        CognitoCall::SignOut,
+        CognitoCall::RevokeToken,
+        CognitoCall::ForgotPassword,
+        CognitoCall::ResetPassword,
+        CognitoCall::ChangePassword,
+        CognitoCall::CheckToken,
+        CognitoCall::UpdateEmail,
+        CognitoCall::VerifyEmail,
+    ];
+
+    #[test]
+    fn routes_document_only_the_cognito_errors_the_mapping_tells_apart() {
+        for call in EVERY_CALL {
+            for code in cognito_errors(call) {
+                assert!(COGNITO_CODES.contains(code), "{call:?}: {code}");
+            }
+        }
+        for code in COGNITO_CODES {
+            assert!(
+                EVERY_CALL
+                    .iter()
+                    .any(|call| cognito_errors(*call).contains(&code)),
+                "{code} is told apart but no operation answers it"
+            );
+        }
+    }
+
+    #[test]
+    fn a_token_check_documents_no_password_or_address_problem() {
+        let codes: Vec<&str> = cognito(CognitoCall::CheckToken)
+            .iter()
+            .map(|problem| problem.code)
+            .collect();
+        for never in [
+            "weak_password",
+            "password_reused",
+            "wrong_code",
+            "email_taken",
+        ] {
+            assert!(!codes.contains(&never), "{never} in {codes:?}");
+        }
+        assert!(codes.contains(&"unauthorized"), "{codes:?}");
+    }
+}

@@ -52,7 +52,7 @@ pub struct ServicePage {
     pub audience: Audience,
     /// The category the service belongs to directly.
     pub category: CategoryRef,
-    /// Categories from the top level down to [`Self::category`], inclusive.
+    /// Categories from the top level down to the service's own category, inclusive.
     pub breadcrumbs: Vec<CategoryRef>,
     /// Documents for download.
     pub documents: Vec<Document>,

@@ -177,7 +177,7 @@ pub struct KindFacet {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Facets {
-    /// Kinds present, in the fixed order of [`ProviderKind::EVERY`].
+    /// Kinds present, in the catalog's fixed order of kinds.
     pub kinds: Vec<KindFacet>,
     /// Regions present, in alphabetical order.
     pub regions: Vec<String>,

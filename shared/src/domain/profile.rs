@@ -17,7 +17,7 @@ pub const STATUS_EMAILS_LABEL: &str = "Письма о статусе заяво
 
 /// The profile of one customer as it is stored and shown.
 ///
-/// Every value a customer sends passes through [`ProfileForm::parse`] first.
+/// Every value a customer sends is checked by the form's parse first.
 /// The values of a profile created on first access are imported from the
 /// user pool as sign-up wrote them there (see [`Profile::from_account`]).
 /// From then on the profile is the one place of the names, the phone and the
@@ -251,7 +251,7 @@ pub enum EmailOutcome {
 }
 
 /// The body of `PUT /profile` as the client sent it. Every field is optional
-/// here so that [`ProfileForm::parse`] can name every missing one at once.
+/// here so that parsing can name every missing one at once.
 #[derive(Debug, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]

@@ -120,7 +120,7 @@ pub struct ProfileAnswer<'a> {
     pub updated_at: &'a str,
 }
 
-/// The `photo` object of [`ProfileAnswer`].
+/// The `photo` object of the profile answer.
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhotoAnswer<'a> {
@@ -139,7 +139,7 @@ pub struct PhotoAnswer<'a> {
     pub url_expires_at: String,
 }
 
-/// The `notifications` object of [`ProfileAnswer`].
+/// The `notifications` object of the profile answer.
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NotificationsAnswer {
