@@ -37,13 +37,17 @@ commands:
   openapi  write the API contract generated from the code: shared/api/openapi.json
            and its page shared/api/index.html
   bench    build the release bootstraps and write bench/REPORT.md and bench/figures.json
-           (--quick: a few runs of everything, to try the command)
+           (--quick: a few runs of everything, to try the command; --journeys N
+           after --quick: that many journeys; --report: the report again from
+           bench/figures.json)
   fuzz     install cargo-fuzz, build the fuzz targets and run each of them
            (--seconds N: per target, default 20; names: only these targets)
 
 environment:
   CABINET_API_PORT    port of the API (default 9000)
   CABINET_MOTO_PORT   port of the AWS emulator (default 4566)
+  CABINET_PORTAL_ORIGIN  the portal origin the bucket's CORS allows (dev; default the
+                      template's PortalOrigin)
   CABINET_FUZZ_TARGET_DIR  target directory of the fuzz build (default fuzz/target)";
 
 /// The account the local stack creates so there is someone to sign in as.
@@ -77,6 +81,14 @@ const DEMO_EXECUTOR_PASSWORD: &str = "Executor2026pass";
 
 fn main() -> ExitCode {
     let command = std::env::args().nth(1).unwrap_or_default();
+    // `cargo xtask --help`, `cargo xtask contract --help`: the usage, as asked.
+    if std::env::args()
+        .skip(1)
+        .any(|arg| matches!(arg.as_str(), "--help" | "-h" | "help"))
+    {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     let root = xtask::workspace_root();
     let result = match command.as_str() {
         "dev" => dev(&root),
