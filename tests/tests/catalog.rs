@@ -604,9 +604,7 @@ fn text_of(response: &http::Response<lambda_http::Body>) -> (StatusCode, String,
 /// The committed contract, read from the repository rather than through the
 /// constant the handler embeds.
 fn committed(file: &str) -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/api")
-        .join(file);
+    let path = xtask::workspace_root().join("shared/api").join(file);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
