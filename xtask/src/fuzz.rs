@@ -1,11 +1,11 @@
-//! `cargo xtask fuzz`: builds the fuzz targets of `fuzz/` with cargo-fuzz
+//! `cargo xtask fuzz`: builds the fuzz targets of `shared/fuzz/` with cargo-fuzz
 //! (installed at a pinned version into `.local/cargo-fuzz` when missing)
 //! and runs each of them for a while.
 //!
-//! Each target starts from its committed seeds (`fuzz/corpus/<target>`) and
+//! Each target starts from its committed seeds (`shared/fuzz/corpus/<target>`) and
 //! from what earlier runs on this machine found (`<target dir>/corpus`); a
 //! crash, a failed property or a hang stops that target and leaves the
-//! input in `fuzz/artifacts/<target>/`. The run ends with one line counting
+//! input in `shared/fuzz/artifacts/<target>/`. The run ends with one line counting
 //! the targets that held and those that failed.
 
 use std::ffi::OsString;
@@ -62,7 +62,7 @@ impl Options {
     }
 }
 
-/// The fuzz targets: the files of `fuzz/fuzz_targets`, by name.
+/// The fuzz targets: the files of `shared/fuzz/fuzz_targets`, by name.
 pub fn targets(fuzz_dir: &Path) -> Result<Vec<String>> {
     let dir = fuzz_dir.join("fuzz_targets");
     let mut names = Vec::new();
@@ -81,7 +81,7 @@ pub fn targets(fuzz_dir: &Path) -> Result<Vec<String>> {
 /// Builds every target and runs the chosen ones.
 pub fn run_fuzz(root: &Path, args: &[String]) -> Result<()> {
     let options = Options::parse(args)?;
-    let fuzz_dir = root.join("fuzz");
+    let fuzz_dir = root.join("shared/fuzz");
     let every = targets(&fuzz_dir)?;
     for target in &options.targets {
         if !every.contains(target) {
@@ -139,7 +139,7 @@ pub fn run_fuzz(root: &Path, args: &[String]) -> Result<()> {
         }
         let status = child.wait()?;
         if !status.success() {
-            eprintln!("==> {target} failed: the input is in fuzz/artifacts/{target}/");
+            eprintln!("==> {target} failed: the input is in shared/fuzz/artifacts/{target}/");
             failed.push(target.clone());
         }
     }
@@ -251,7 +251,7 @@ mod tests {
     /// and every binary is a target.
     #[test]
     fn every_target_is_built_and_seeded() {
-        let fuzz_dir = xtask::workspace_root().join("fuzz");
+        let fuzz_dir = xtask::workspace_root().join("shared/fuzz");
         let names = targets(&fuzz_dir).unwrap();
         assert!(names.len() >= 10, "{names:?}");
         let manifest: toml::Table =

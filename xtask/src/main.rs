@@ -5,7 +5,7 @@
 //! `cargo xtask checks`: the template's gates alone (cfn-lint, checkov).
 //! `cargo xtask openapi`: the API contract, `shared/api/openapi.json` and its page.
 //! `cargo xtask bench`: the benchmark report (see `bench/README.md`).
-//! `cargo xtask fuzz`: the fuzz targets of `fuzz/`, each for a while.
+//! `cargo xtask fuzz`: the fuzz targets of `shared/fuzz/`, each for a while.
 
 mod bench;
 mod contract;
@@ -48,7 +48,7 @@ environment:
   CABINET_MOTO_PORT   port of the AWS emulator (default 4566)
   CABINET_PORTAL_ORIGIN  the portal origin the bucket's CORS allows (dev; default the
                       template's PortalOrigin)
-  CABINET_FUZZ_TARGET_DIR  target directory of the fuzz build (default fuzz/target)";
+  CABINET_FUZZ_TARGET_DIR  target directory of the fuzz build (default shared/fuzz/target)";
 
 /// The account the local stack creates so there is someone to sign in as.
 const DEMO_EMAIL: &str = "demo@cabinet.example.ru";

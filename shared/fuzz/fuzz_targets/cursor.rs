@@ -12,7 +12,7 @@ use cabinet_fuzz::assert_client_error;
 use libfuzzer_sys::fuzz_target;
 
 /// The key of the unit tests of `paging`, so that the cursor sealed there
-/// (in `fuzz/corpus/cursor`) opens here.
+/// (in `shared/fuzz/corpus/cursor`) opens here.
 const SECRET: &str = "0123456789abcdef0123456789abcdef";
 
 /// The list that cursor was sealed for.

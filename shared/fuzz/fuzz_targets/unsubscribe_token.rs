@@ -12,7 +12,7 @@ use cabinet_fuzz::assert_client_error;
 use libfuzzer_sys::fuzz_target;
 
 /// The key of the unit tests of `unsubscribe`, so that the token issued
-/// there (in `fuzz/corpus/unsubscribe_token`) verifies here.
+/// there (in `shared/fuzz/corpus/unsubscribe_token`) verifies here.
 const SECRET: &str = "unsubscribe-test-key-0123456789abcdef";
 
 /// A token to issue and a change to make to it.
