@@ -151,9 +151,9 @@ impl BackofficeApi {
             (Route::Queue, &Method::GET) => order_list::PARAMETERS,
             _ => &[],
         };
-        Query::parse(request, parameters)?;
+        let query = Query::parse(request, parameters)?;
         match (route, request.method()) {
-            (Route::Queue, &Method::GET) => self.queue(request).await,
+            (Route::Queue, &Method::GET) => self.queue(request, &query).await,
             (Route::Card(number), &Method::GET) => self.card(request, &number).await,
             (Route::Take(number), &Method::POST) => self.take(request, &number).await,
             (Route::Messages(number), &Method::POST) => self.message(request, &number).await,
@@ -165,12 +165,12 @@ impl BackofficeApi {
     }
 
     /// `GET /executor/orders`: the provider's queue, newest first.
-    async fn queue(&self, request: &Request) -> ApiResult {
+    async fn queue(&self, request: &Request, query: &Query) -> ApiResult {
         let staff = self.identify(request).await?;
         order_list::page(
             &self.orders,
             &self.cursors,
-            request,
+            query,
             staff.party(),
             Viewer::Executor,
         )

@@ -146,12 +146,12 @@ impl CatalogApi {
         if request.method() != Method::GET {
             return Err(ApiError::method_not_allowed());
         }
-        Query::parse(request, route.parameters())?;
+        let query = Query::parse(request, route.parameters())?;
         match route {
             Route::Categories => self.categories().await,
-            Route::Services => self.services(request).await,
+            Route::Services => self.services(&query).await,
             Route::Service(id) => self.service(id).await,
-            Route::Providers(id) => self.providers(request, id).await,
+            Route::Providers(id) => self.providers(&query, id).await,
             Route::Faq => self.faq().await,
             Route::OpenApi => cacheable_text("application/json", OPENAPI_JSON, MAX_AGE),
             Route::Docs => {
@@ -175,8 +175,7 @@ impl CatalogApi {
         )
     }
 
-    async fn services(&self, request: &Request) -> ApiResult {
-        let query = Query::parse(request, SERVICES_PARAMETERS)?;
+    async fn services(&self, query: &Query) -> ApiResult {
         let audience = query
             .get("audience")
             .map(|raw| Audience::parse(&raw))
@@ -197,8 +196,7 @@ impl CatalogApi {
         cacheable_json(&page, MAX_AGE)
     }
 
-    async fn providers(&self, request: &Request, id: &str) -> ApiResult {
-        let query = Query::parse(request, PROVIDERS_PARAMETERS)?;
+    async fn providers(&self, query: &Query, id: &str) -> ApiResult {
         let kind = query.get("kind");
         let region = query.get("region");
         let federal_district = query.get("federal_district");

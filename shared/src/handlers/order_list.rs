@@ -2,7 +2,6 @@
 //! provider's queue: the status filter, the page size and the signed cursor.
 
 use http::StatusCode;
-use lambda_http::Request;
 
 use crate::domain::order_form::{parse_page_size, parse_status_filter};
 use crate::domain::order_view::{ListView, SummaryView, Viewer};
@@ -20,11 +19,10 @@ pub const PARAMETERS: &[&str] = &["status", "limit", "cursor"];
 pub(crate) async fn page(
     orders: &OrdersTable,
     cursors: &CursorKey,
-    request: &Request,
+    query: &Query,
     party: Party<'_>,
     viewer: Viewer,
 ) -> ApiResult {
-    let query = Query::parse(request, PARAMETERS)?;
     let statuses = parse_status_filter(query.get("status").as_deref())?;
     let limit = parse_page_size(query.get("limit").as_deref())?;
     let owner = party.partition();

@@ -144,14 +144,14 @@ impl OrdersApi {
             (Route::Orders, &Method::GET) => order_list::PARAMETERS,
             _ => &[],
         };
-        Query::parse(request, parameters)?;
+        let query = Query::parse(request, parameters)?;
         match (route, request.method()) {
             (Route::NewUpload, &Method::POST) => self.new_order_upload(request).await,
             (Route::Uploads(number), &Method::POST) => self.order_upload(request, &number).await,
             (Route::Files(number), &Method::POST) => self.attach(request, &number).await,
             (Route::File(number, id), &Method::GET) => self.download(request, &number, &id).await,
             (Route::Orders, &Method::POST) => self.submit(request).await,
-            (Route::Orders, &Method::GET) => self.list(request).await,
+            (Route::Orders, &Method::GET) => self.list(request, &query).await,
             (Route::Card(number), &Method::GET) => self.card(request, &number).await,
             (Route::Cancel(number), &Method::POST) => self.cancel(request, &number).await,
             (Route::Messages(number), &Method::POST) => self.message(request, &number).await,
@@ -328,17 +328,10 @@ impl OrdersApi {
     }
 
     /// `GET /orders` (R6): the customer's orders, newest first.
-    async fn list(&self, request: &Request) -> ApiResult {
+    async fn list(&self, request: &Request, query: &Query) -> ApiResult {
         let identity = self.identify(request).await?;
         let party = Party::Customer(&identity.user_id);
-        order_list::page(
-            &self.orders,
-            &self.cursors,
-            request,
-            party,
-            Viewer::Customer,
-        )
-        .await
+        order_list::page(&self.orders, &self.cursors, query, party, Viewer::Customer).await
     }
 
     /// `GET /orders/{number}` (R7.1).

@@ -259,12 +259,12 @@ impl ProfileApi {
             (Route::Unsubscribe, &Method::POST) => UNSUBSCRIBE_PARAMETERS,
             _ => &[],
         };
-        Query::parse(request, parameters)?;
+        let query = Query::parse(request, parameters)?;
         match (route, request.method()) {
             (Route::Profile, &Method::GET) => self.read(request).await,
             (Route::Profile, &Method::PUT) => self.update(request).await,
             (Route::ConfirmEmail, &Method::POST) => self.confirm_email(request).await,
-            (Route::Unsubscribe, &Method::POST) => self.unsubscribe(request).await,
+            (Route::Unsubscribe, &Method::POST) => self.unsubscribe(&query).await,
             (Route::PhotoUpload, &Method::POST) => self.photo_upload(request).await,
             (Route::Photo, &Method::PUT) => self.set_photo(request).await,
             (Route::Photo, &Method::DELETE) => self.remove_photo(request).await,
@@ -277,8 +277,7 @@ impl ProfileApi {
     /// `List-Unsubscribe=One-Click` form-encoded or as `multipart/form-data`,
     /// and only the signed token decides. A token that fails its check is a
     /// 400 and changes nothing.
-    async fn unsubscribe(&self, request: &Request) -> ApiResult {
-        let query = Query::parse(request, UNSUBSCRIBE_PARAMETERS)?;
+    async fn unsubscribe(&self, query: &Query) -> ApiResult {
         let token = query.get("token").ok_or_else(missing_token)?;
         let asked = self.unsubscribe.verify(&token)?;
 
