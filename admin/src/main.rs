@@ -22,10 +22,10 @@ Usage:
       --file <path>   catalog file (default: data/catalog.json)
       --table <name>  DynamoDB table (default: the TABLE_NAME variable)
   cabinet-admin create-executor --provider <id> --email <e-mail>
-                --first-name <name> --last-name <name> [--password <password>]
-                [--user-pool <id>] [--catalog <path>]
+                --first-name <name> --last-name <name> --phone <number>
+                [--password <password>] [--user-pool <id>] [--catalog <path>]
       Create the account of an executor of a provider, or bring an existing
-      one up to date: names, a verified e-mail, attribute custom:provider_id,
+      one up to date: names, phone, a verified e-mail, custom:provider_id,
       groups `executors` and `provider:<id>` (created when missing). An
       executor moved to another provider leaves the old provider's group and
       is signed out everywhere. Running it again for the same person changes
@@ -34,6 +34,8 @@ Usage:
       --email <e-mail>      the executor's login (stored in lower case)
       --first-name <name>   first name
       --last-name <name>    last name
+      --phone <number>      mobile phone, +7 or 8 and ten digits; the pool
+                            requires one of every account
       --password <password> set as permanent, so no change is asked at the
                             first sign-in; without it Cognito e-mails a
                             temporary password. An account that already has
@@ -79,6 +81,8 @@ struct CreateExecutor {
     first_name: String,
     /// Last name.
     last_name: String,
+    /// Mobile phone.
+    phone: String,
     /// Permanent password, if given.
     password: Option<String>,
     /// The catalog file that must list the provider.
@@ -110,6 +114,7 @@ fn parse(args: &[String]) -> anyhow::Result<Command> {
                     "--email",
                     "--first-name",
                     "--last-name",
+                    "--phone",
                     "--password",
                     "--catalog",
                 ],
@@ -119,6 +124,7 @@ fn parse(args: &[String]) -> anyhow::Result<Command> {
                 email: options.required("--email")?,
                 first_name: options.required("--first-name")?,
                 last_name: options.required("--last-name")?,
+                phone: options.required("--phone")?,
                 password: options.take("--password"),
                 user_pool: options.take("--user-pool"),
                 catalog: options
@@ -222,6 +228,7 @@ async fn create_executor(command: CreateExecutor) -> anyhow::Result<()> {
         email: &command.email,
         first_name: &command.first_name,
         last_name: &command.last_name,
+        phone: &command.phone,
         password: command.password.as_deref(),
     };
     let executor = NewExecutor::parse(&catalog, &request).context("the executor is refused")?;
@@ -341,7 +348,7 @@ mod tests {
     }
 
     const EXECUTOR: &str = "create-executor --provider chamber-spb --email e@example.ru \
-                            --first-name Ольга --last-name Кузнецова";
+                            --first-name Ольга --last-name Кузнецова --phone +79211234567";
 
     #[test]
     fn create_executor_takes_the_person_and_defaults_the_rest() {
@@ -353,6 +360,7 @@ mod tests {
                 email: "e@example.ru".into(),
                 first_name: "Ольга".into(),
                 last_name: "Кузнецова".into(),
+                phone: "+79211234567".into(),
                 password: None,
                 catalog: "data/catalog.json".into(),
             }
@@ -363,7 +371,8 @@ mod tests {
     fn create_executor_takes_every_option_in_either_spelling() {
         let command = create_executor(
             "create-executor --last-name=Кузнецова --password Secret123 --user-pool=us-east-1_X \
-             --catalog /tmp/c.json --email e@example.ru --first-name Ольга --provider chamber-spb",
+             --catalog /tmp/c.json --email e@example.ru --first-name Ольга --phone=89211234567 \
+             --provider chamber-spb",
         );
         assert_eq!(
             command,
@@ -373,6 +382,7 @@ mod tests {
                 email: "e@example.ru".into(),
                 first_name: "Ольга".into(),
                 last_name: "Кузнецова".into(),
+                phone: "89211234567".into(),
                 password: Some("Secret123".into()),
                 catalog: "/tmp/c.json".into(),
             }
@@ -381,7 +391,13 @@ mod tests {
 
     #[test]
     fn create_executor_names_a_missing_option() {
-        for missing in ["--provider", "--email", "--first-name", "--last-name"] {
+        for missing in [
+            "--provider",
+            "--email",
+            "--first-name",
+            "--last-name",
+            "--phone",
+        ] {
             let words: Vec<String> = args(EXECUTOR);
             let position = words
                 .iter()
@@ -399,6 +415,7 @@ mod tests {
         for extra in [
             "--table t",
             "--phone +79001234567",
+            "--region eu-central-1",
             "--password",
             "--password --catalog x",
             "--email other@example.ru",

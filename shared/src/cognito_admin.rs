@@ -28,8 +28,9 @@ use aws_sdk_cognitoidentityprovider::types::{
 use crate::catalog::Catalog;
 use crate::domain::password::PasswordError;
 use crate::domain::person::NameError;
+use crate::domain::phone::PhoneError;
 use crate::domain::registration::{LOGIN_MAX_CHARS, parse_login};
-use crate::domain::{Email, Password, PersonName};
+use crate::domain::{Email, MobilePhone, Password, PersonName};
 use crate::identity::{EXECUTORS_GROUP, PROVIDER_GROUP_PREFIX};
 
 /// Attribute that names an executor's provider, for operators to read.
@@ -51,6 +52,9 @@ pub struct ExecutorRequest<'a> {
     pub first_name: &'a str,
     /// Last name.
     pub last_name: &'a str,
+    /// Mobile phone: the pool requires `phone_number` of every account, and
+    /// Cognito refuses to create one without it.
+    pub phone: &'a str,
     /// A permanent password; without one Cognito e-mails a temporary one.
     pub password: Option<&'a str>,
 }
@@ -75,6 +79,8 @@ pub struct NewExecutor {
     pub first_name: PersonName,
     /// Last name.
     pub last_name: PersonName,
+    /// Mobile phone, in its normal form.
+    pub phone: MobilePhone,
     /// The permanent password to set, if any.
     pub password: Option<Password>,
 }
@@ -136,6 +142,9 @@ impl NewExecutor {
         let last_name = PersonName::parse(request.last_name)
             .map_err(|e| refused.push(name_refused("last-name", e)))
             .ok();
+        let phone = MobilePhone::parse(request.phone)
+            .map_err(|e| refused.push(phone_refused(e)))
+            .ok();
         let password = match request.password.map(Password::parse) {
             None => Some(None),
             Some(Ok(password)) => Some(Some(password)),
@@ -144,18 +153,22 @@ impl NewExecutor {
                 None
             }
         };
-        match (provider, email, first_name, last_name, password) {
-            (Some(provider), Some(email), Some(first_name), Some(last_name), Some(password))
-                if refused.is_empty() =>
-            {
-                Ok(Self {
-                    provider,
-                    email,
-                    first_name,
-                    last_name,
-                    password,
-                })
-            }
+        match (provider, email, first_name, last_name, phone, password) {
+            (
+                Some(provider),
+                Some(email),
+                Some(first_name),
+                Some(last_name),
+                Some(phone),
+                Some(password),
+            ) if refused.is_empty() => Ok(Self {
+                provider,
+                email,
+                first_name,
+                last_name,
+                phone,
+                password,
+            }),
             _ => Err(InvalidExecutor(refused)),
         }
     }
@@ -191,6 +204,24 @@ fn name_refused(field: &'static str, error: NameError) -> InvalidValue {
         field,
         code: error.code(),
         detail,
+    }
+}
+
+/// The number itself is left out of the detail: the command's output may
+/// end up in a log.
+fn phone_refused(error: PhoneError) -> InvalidValue {
+    let detail = match error {
+        PhoneError::Empty => "the phone is empty",
+        PhoneError::UnexpectedCharacters => {
+            "only digits, a leading +, spaces, brackets, dots and hyphens"
+        }
+        PhoneError::WrongLength => "not a Russian number: +7 or 8 and ten digits",
+        PhoneError::NotMobile => "not a mobile number: the ten digits after +7 begin with 9",
+    };
+    InvalidValue {
+        field: "phone",
+        code: error.code(),
+        detail: detail.to_string(),
     }
 }
 
@@ -648,6 +679,7 @@ fn wanted_attributes(executor: &NewExecutor) -> Vec<(String, String)> {
         ("email_verified", "true"),
         ("given_name", executor.first_name.as_str()),
         ("family_name", executor.last_name.as_str()),
+        ("phone_number", executor.phone.as_str()),
         (PROVIDER_ATTRIBUTE, executor.provider.id.as_str()),
     ]
     .into_iter()
@@ -713,6 +745,7 @@ mod tests {
             email: "  Executor@Example.RU ",
             first_name: " Алексей ",
             last_name: "Смирнов",
+            phone: "8 (900) 123-45-67",
             password: Some("Executor2026"),
         }
     }
@@ -729,6 +762,7 @@ mod tests {
         let executor = NewExecutor::parse(&catalog(), &request()).unwrap();
         assert_eq!(executor.email.as_str(), "executor@example.ru");
         assert_eq!(executor.first_name.as_str(), "Алексей");
+        assert_eq!(executor.phone.as_str(), "+79001234567");
         assert_eq!(executor.provider.id, "chamber-moscow");
         assert_eq!(
             executor.provider.name,
@@ -754,6 +788,7 @@ mod tests {
             email: "not-an-address",
             first_name: "R2D2",
             last_name: " ",
+            phone: "8 (495) 123-45-67",
             password: Some("weak"),
         };
         let InvalidExecutor(refused) = NewExecutor::parse(&catalog(), &bad).unwrap_err();
@@ -765,6 +800,7 @@ mod tests {
                 ("email", "invalid_email"),
                 ("first-name", "invalid_characters"),
                 ("last-name", "required"),
+                ("phone", "invalid_phone"),
                 ("password", "weak_password"),
             ]
         );
@@ -820,6 +856,42 @@ mod tests {
         let error = NewExecutor::parse(&catalog(), &bad).unwrap_err();
         assert!(!error.to_string().contains("Secret123"));
         assert!(!format!("{error:?}").contains("Secret123"));
+    }
+
+    #[test]
+    fn the_phone_is_required_and_never_printed() {
+        for (phone, code) in [
+            ("", "required"),
+            ("8 (495) 123-45-67", "invalid_phone"),
+            ("+7 900 123-45-6", "invalid_phone"),
+            ("8 900 123-45-67 доб. 2", "invalid_phone"),
+        ] {
+            let bad = ExecutorRequest { phone, ..request() };
+            let error = NewExecutor::parse(&catalog(), &bad).unwrap_err();
+            let named: Vec<(&str, &str)> = error.0.iter().map(|v| (v.field, v.code)).collect();
+            assert_eq!(named, [("phone", code)], "{phone:?}");
+            if !phone.is_empty() {
+                assert!(!error.to_string().contains(phone), "{error}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_account_carries_every_attribute_the_pool_requires() {
+        let executor = NewExecutor::parse(&catalog(), &request()).unwrap();
+        let wanted = wanted_attributes(&executor);
+        let value = |name: &str| {
+            wanted
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        // The template's Schema marks these Required.
+        assert_eq!(value("email"), Some("executor@example.ru"));
+        assert_eq!(value("given_name"), Some("Алексей"));
+        assert_eq!(value("family_name"), Some("Смирнов"));
+        assert_eq!(value("phone_number"), Some("+79001234567"));
+        assert_eq!(value(PROVIDER_ATTRIBUTE), Some("chamber-moscow"));
     }
 
     #[test]

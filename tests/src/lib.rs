@@ -19,6 +19,14 @@ pub const PORTAL_BASE_URL: &str = "https://portal.test/cabinet";
 /// Where the tests' e-mails link to the API (`API_BASE_URL`).
 pub const API_BASE_URL: &str = "https://api.test";
 
+/// The attributes the template's pool requires of every account besides
+/// `email`: Cognito (and the local emulator) refuse a sign-up without them.
+pub const REQUIRED_ATTRIBUTES: [(&str, &str); 3] = [
+    ("given_name", "Анна"),
+    ("family_name", "Иванова"),
+    ("phone_number", "+79001112233"),
+];
+
 /// The unsubscribe key of the tests, shared by the notifier and the profile.
 pub fn unsubscribe_key() -> cabinet::unsubscribe::UnsubscribeKey {
     cabinet::unsubscribe::UnsubscribeKey::new(UNSUBSCRIBE_SECRET)

@@ -18,7 +18,7 @@ mod orders_support;
 use std::collections::HashMap;
 use std::fmt;
 
-use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ExplicitAuthFlowsType};
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, ExplicitAuthFlowsType};
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -26,7 +26,7 @@ use cabinet::domain::file::UploadId;
 use cabinet::domain::profile::NotificationKind;
 use cabinet::handlers::auth::AuthApi;
 use cabinet::handlers::catalog::CatalogApi;
-use cabinet_tests::{Stack, forged, raw, resigned_by_emulator, upload};
+use cabinet_tests::{REQUIRED_ATTRIBUTES, Stack, forged, raw, resigned_by_emulator, upload};
 use http::StatusCode;
 use lambda_http::Request;
 use orders_support::*;
@@ -446,7 +446,9 @@ impl Matrix {
         .collect();
 
         let visitor_email = "visitor@example.ru";
-        stack.confirmed_account(visitor_email, PASSWORD, &[]).await;
+        stack
+            .confirmed_account(visitor_email, PASSWORD, &REQUIRED_ATTRIBUTES)
+            .await;
         let visitor_refresh = session(stack, &stack.client_id, visitor_email, PASSWORD)
             .await
             .refresh;
@@ -751,7 +753,7 @@ async fn strangers(stack: &Stack, a: &User) -> HashMap<Caller, Option<String>> {
 
     let other_pool = Stack::fresh().await;
     other_pool
-        .confirmed_account("stranger@example.ru", PASSWORD, &[])
+        .confirmed_account("stranger@example.ru", PASSWORD, &REQUIRED_ATTRIBUTES)
         .await;
     let stranger = session(
         &other_pool,
@@ -816,12 +818,22 @@ async fn body_for(matrix: &Matrix, route: &RouterEntry, caller: Caller, target: 
         ("POST", "/auth/confirm") => {
             let stack = &matrix.world.stack;
             let email = format!("unconfirmed.{n}@example.ru");
-            stack
+            let mut sign_up = stack
                 .cognito()
                 .sign_up()
                 .client_id(&stack.client_id)
                 .username(&email)
-                .password(PASSWORD)
+                .password(PASSWORD);
+            for (name, value) in REQUIRED_ATTRIBUTES {
+                sign_up = sign_up.user_attributes(
+                    AttributeType::builder()
+                        .name(name)
+                        .value(value)
+                        .build()
+                        .expect("an attribute with a name builds"),
+                );
+            }
+            sign_up
                 .send()
                 .await
                 .expect("the emulator signs the user up");

@@ -10,11 +10,14 @@
 //! - `AdminCreateUser` sends no invitation (with or without `SUPPRESS`) and,
 //!   without a `TemporaryPassword`, leaves the account with no password at
 //!   all, so an invited executor cannot sign in before an operator sets one;
+//! - `AdminCreateUser` checks none of the pool's required attributes; the
+//!   local server (`xtask/src/moto_server.py`) refuses an account without
+//!   one, as Cognito does;
 //! - `AdminUserGlobalSignOut` ends only the sessions signed in under the same
 //!   spelling of the username; the command names accounts by e-mail, as the
 //!   sign-in does, so the sessions end.
 
-use aws_sdk_cognitoidentityprovider::types::UserStatusType;
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType, UserStatusType};
 use cabinet::catalog::Catalog;
 use cabinet::cognito::{PublicClient, SignIn, Tokens};
 use cabinet::cognito_admin::{
@@ -40,6 +43,7 @@ fn executor(provider_id: &str, email: &str, password: Option<&str>) -> NewExecut
         email,
         first_name: "Алексей",
         last_name: "Смирнов",
+        phone: "+7 900 123-45-67",
         password,
     };
     NewExecutor::parse(&catalog(), &request).expect("the test executor is valid")
@@ -154,6 +158,8 @@ async fn a_new_executor_signs_in_at_once_as_an_executor_of_their_provider() {
     assert_eq!(verified.as_deref(), Some("true"));
     let (family_name, _) = attribute_of(&stack, email, "family_name").await;
     assert_eq!(family_name.as_deref(), Some("Смирнов"));
+    let (phone, _) = attribute_of(&stack, email, "phone_number").await;
+    assert_eq!(phone.as_deref(), Some("+79001234567"));
     assert_eq!(
         groups_of(&stack, email).await,
         groups(&["executors", "provider:chamber-moscow"])
@@ -246,6 +252,7 @@ async fn a_changed_name_is_written_and_nothing_else() {
             email,
             first_name: "Алексей",
             last_name: "Смирнов-Орлов",
+            phone: "+7 900 123-45-67",
             password: None,
         },
     )
@@ -388,6 +395,7 @@ async fn an_unknown_provider_is_refused_and_nothing_is_created() {
         email: "nobody@example.ru",
         first_name: "Алексей",
         last_name: "Смирнов",
+        phone: "+7 900 123-45-67",
         password: Some(PASSWORD),
     };
     let error = NewExecutor::parse(&catalog(), &request).unwrap_err();
@@ -466,4 +474,67 @@ async fn a_pool_without_the_executors_group_is_named() {
         .await
         .unwrap_err();
     assert_eq!(error, ExecutorAccountError::NoExecutorsGroup);
+}
+
+/// Cognito refuses an account that lacks an attribute the pool requires, as
+/// the local server does in moto's place: `ensure` above passes only because
+/// it gives them all, the phone included.
+#[tokio::test]
+async fn the_pool_refuses_an_account_without_a_required_attribute() {
+    let stack = Stack::fresh().await;
+    let attribute = |name: &str, value: &str| {
+        AttributeType::builder()
+            .name(name)
+            .value(value)
+            .build()
+            .expect("an attribute with a name builds")
+    };
+    let email = "no.phone@example.ru";
+    let error = stack
+        .cognito()
+        .admin_create_user()
+        .user_pool_id(&stack.user_pool_id)
+        .username(email)
+        .user_attributes(attribute("email", email))
+        .user_attributes(attribute("given_name", "Алексей"))
+        .user_attributes(attribute("family_name", "Смирнов"))
+        .message_action(MessageActionType::Suppress)
+        .send()
+        .await
+        .expect_err("an account without phone_number is refused");
+    let service = error.into_service_error();
+    assert_eq!(service.meta().code(), Some("InvalidParameterException"));
+    let message = service.meta().message().unwrap_or_default();
+    assert!(message.contains("phone_number"), "{message}");
+    assert!(!message.contains("given_name"), "{message}");
+    let lookup = stack
+        .cognito()
+        .admin_get_user()
+        .user_pool_id(&stack.user_pool_id)
+        .username(email)
+        .send()
+        .await;
+    assert!(lookup.is_err(), "no account was created");
+
+    let error = stack
+        .cognito()
+        .sign_up()
+        .client_id(&stack.client_id)
+        .username(email)
+        .password(PASSWORD)
+        .user_attributes(attribute("phone_number", "+79001234567"))
+        .send()
+        .await
+        .expect_err("a sign-up without names is refused");
+    let message = error
+        .into_service_error()
+        .meta()
+        .message()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        message.contains("given_name") && message.contains("family_name"),
+        "{message}"
+    );
+    assert!(!message.contains("middle_name"), "{message}");
 }

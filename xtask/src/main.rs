@@ -56,25 +56,28 @@ const DEMO_PASSWORD: &str = "Demo2026pass";
 
 /// Executors the local stack creates, one per provider, so that orders can
 /// be taken into work: (provider id in data/catalog.json, e-mail, first
-/// name, last name). All share [`DEMO_EXECUTOR_PASSWORD`].
-const DEMO_EXECUTORS: [(&str, &str, &str, &str); 3] = [
+/// name, last name, mobile phone). All share [`DEMO_EXECUTOR_PASSWORD`].
+const DEMO_EXECUTORS: [(&str, &str, &str, &str, &str); 3] = [
     (
         "chamber-moscow",
         "executor.moscow@cabinet.example.ru",
         "Алексей",
         "Смирнов",
+        "+79000000001",
     ),
     (
         "chamber-spb",
         "executor.spb@cabinet.example.ru",
         "Ольга",
         "Кузнецова",
+        "+79000000002",
     ),
     (
         "chamber-novosibirsk",
         "executor.novosibirsk@cabinet.example.ru",
         "Дмитрий",
         "Соколов",
+        "+79000000003",
     ),
 ];
 const DEMO_EXECUTOR_PASSWORD: &str = "Executor2026pass";
@@ -310,13 +313,14 @@ fn assemble(
         .envs(emulator_env(endpoint)))?;
 
     eprintln!("==> creating the demo executors");
-    for (provider, email, first_name, last_name) in DEMO_EXECUTORS {
+    for (provider, email, first_name, last_name, phone) in DEMO_EXECUTORS {
         run(Command::new("cargo")
             .current_dir(root)
             .args(["run", "-p", "cabinet-admin", "--", "create-executor"])
             .args(["--user-pool", &stack.user_pool_id, "--provider", provider])
             .args(["--email", email])
             .args(["--first-name", first_name, "--last-name", last_name])
+            .args(["--phone", phone])
             .args(["--password", DEMO_EXECUTOR_PASSWORD])
             .envs(emulator_env(endpoint)))?;
     }
@@ -522,7 +526,7 @@ fn stop_group(child: &mut Child) {
 fn print_banner(api_port: u16, endpoint: &str, stack: &Provisioned, failures: &Path) {
     let executors: String = DEMO_EXECUTORS
         .iter()
-        .map(|(provider, email, _, _)| {
+        .map(|(provider, email, ..)| {
             format!("  demo executor    {email} / {DEMO_EXECUTOR_PASSWORD}  ({provider})\n")
         })
         .collect();

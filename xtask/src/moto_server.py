@@ -30,6 +30,12 @@ client. A pool with PreventUserExistenceErrors (the template's client has
 it) answers CodeMismatchException instead, as for a wrong code, so that the
 answer does not tell whether the address has an account;
 `user_existence_hidden` below answers the same way.
+
+moto 5.2.5 creates accounts without the attributes the pool's schema
+requires, by AdminCreateUser as by SignUp. Cognito refuses such an account
+with InvalidParameterException, naming each missing attribute;
+`required_attributes_checked` below refuses it the same way, so that a
+command or a test that leaves one out fails locally as it would on AWS.
 """
 
 import base64
@@ -55,7 +61,7 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
-from moto.cognitoidp.exceptions import CodeMismatchException
+from moto.cognitoidp.exceptions import CodeMismatchException, InvalidParameterException
 from moto.cognitoidp.models import CognitoIdpBackend
 from moto.s3.responses import S3Response
 from moto.s3.utils import bucket_name_from_url
@@ -282,10 +288,51 @@ def user_existence_hidden():
     CognitoIdpBackend.confirm_forgot_password = confirm_forgot_password
 
 
+def required_attributes_checked():
+    """AdminCreateUser and SignUp refuse an account that lacks an attribute
+    the pool's schema requires (see the module's documentation)."""
+    original_create = CognitoIdpBackend.admin_create_user
+    original_sign_up = CognitoIdpBackend.sign_up
+
+    def refuse_missing(pool, attributes):
+        given = {a.get("Name") for a in attributes or [] if a.get("Value")}
+        # The username stands for the attribute it is (the template's pool
+        # signs in by e-mail); `sub` is Cognito's to give.
+        given.update(pool.extended_config.get("UsernameAttributes") or [])
+        given.add("sub")
+        missing = sorted(
+            name
+            for name, attribute in pool.schema_attributes.items()
+            if attribute.required and name not in given
+        )
+        if missing:
+            raise InvalidParameterException(
+                "Attributes did not conform to the schema: "
+                + "\n".join(f"{name}: The attribute {name} is required" for name in missing)
+            )
+
+    def admin_create_user(self, user_pool_id, username, message_action, temporary_password, attributes):
+        if message_action != "RESEND":
+            refuse_missing(self.describe_user_pool(user_pool_id), attributes)
+        return original_create(
+            self, user_pool_id, username, message_action, temporary_password, attributes
+        )
+
+    def sign_up(self, client_id, username, password, attributes):
+        for pool in self.user_pools.values():
+            if client_id in pool.clients:
+                refuse_missing(pool, attributes)
+        return original_sign_up(self, client_id, username, password, attributes)
+
+    CognitoIdpBackend.admin_create_user = admin_create_user
+    CognitoIdpBackend.sign_up = sign_up
+
+
 def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
     undo_by_item()
     user_existence_hidden()
+    required_attributes_checked()
     os.environ.setdefault("MOTO_PORT", str(port))
     app = checking_uploads(DomainDispatcherApplication(create_backend_app))
     lock = threading.Lock()

@@ -258,6 +258,7 @@ fn create_executor(
         .args(["--user-pool", pool, "--provider", provider])
         .args(["--email", email])
         .args(["--first-name", "Алексей", "--last-name", "Смирнов"])
+        .args(["--phone", "+79000000001"])
         .args(["--password", PASSWORD])
         .envs(emulator_env(endpoint)))
 }
