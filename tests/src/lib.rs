@@ -19,6 +19,15 @@ pub const PORTAL_BASE_URL: &str = "https://portal.test/cabinet";
 /// Where the tests' e-mails link to the API (`API_BASE_URL`).
 pub const API_BASE_URL: &str = "https://api.test";
 
+/// A user-pool attribute `name` = `value`.
+pub fn attribute(name: &str, value: &str) -> aws_sdk_cognitoidentityprovider::types::AttributeType {
+    aws_sdk_cognitoidentityprovider::types::AttributeType::builder()
+        .name(name)
+        .value(value)
+        .build()
+        .expect("an attribute with a name builds")
+}
+
 /// The attributes the template's pool requires of every account besides
 /// `email`: Cognito (and the local emulator) refuse a sign-up without them.
 pub const REQUIRED_ATTRIBUTES: [(&str, &str); 3] = [
@@ -156,14 +165,6 @@ impl Stack {
         password: &str,
         attributes: &[(&str, &str)],
     ) {
-        use aws_sdk_cognitoidentityprovider::types::AttributeType;
-        let attribute = |name: &str, value: &str| {
-            AttributeType::builder()
-                .name(name)
-                .value(value)
-                .build()
-                .expect("an attribute with a name builds")
-        };
         let cognito = self.cognito();
         let mut sign_up = cognito
             .sign_up()

@@ -18,7 +18,7 @@ mod orders_support;
 use std::collections::HashMap;
 use std::fmt;
 
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, ExplicitAuthFlowsType};
+use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ExplicitAuthFlowsType};
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -26,7 +26,9 @@ use cabinet::domain::file::UploadId;
 use cabinet::domain::profile::NotificationKind;
 use cabinet::handlers::auth::AuthApi;
 use cabinet::handlers::catalog::CatalogApi;
-use cabinet_tests::{REQUIRED_ATTRIBUTES, Stack, forged, raw, resigned_by_emulator, upload};
+use cabinet_tests::{
+    REQUIRED_ATTRIBUTES, Stack, attribute, forged, raw, resigned_by_emulator, upload,
+};
 use http::StatusCode;
 use lambda_http::Request;
 use orders_support::*;
@@ -825,13 +827,7 @@ async fn body_for(matrix: &Matrix, route: &RouterEntry, caller: Caller, target: 
                 .username(&email)
                 .password(PASSWORD);
             for (name, value) in REQUIRED_ATTRIBUTES {
-                sign_up = sign_up.user_attributes(
-                    AttributeType::builder()
-                        .name(name)
-                        .value(value)
-                        .build()
-                        .expect("an attribute with a name builds"),
-                );
+                sign_up = sign_up.user_attributes(attribute(name, value));
             }
             sign_up
                 .send()

@@ -17,7 +17,7 @@
 //!   spelling of the username; the command names accounts by e-mail, as the
 //!   sign-in does, so the sessions end.
 
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType, UserStatusType};
+use aws_sdk_cognitoidentityprovider::types::{MessageActionType, UserStatusType};
 use cabinet::catalog::Catalog;
 use cabinet::cognito::{PublicClient, SignIn, Tokens};
 use cabinet::cognito_admin::{
@@ -25,7 +25,7 @@ use cabinet::cognito_admin::{
 };
 use cabinet::domain::Email;
 use cabinet::identity::{Identity, TokenVerifier, VerifierConfig};
-use cabinet_tests::Stack;
+use cabinet_tests::{Stack, attribute};
 
 const PASSWORD: &str = "Executor2026";
 const MOSCOW: &str = "chamber-moscow";
@@ -482,13 +482,6 @@ async fn a_pool_without_the_executors_group_is_named() {
 #[tokio::test]
 async fn the_pool_refuses_an_account_without_a_required_attribute() {
     let stack = Stack::fresh().await;
-    let attribute = |name: &str, value: &str| {
-        AttributeType::builder()
-            .name(name)
-            .value(value)
-            .build()
-            .expect("an attribute with a name builds")
-    };
     let email = "no.phone@example.ru";
     let error = stack
         .cognito()

@@ -20,13 +20,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, ExplicitAuthFlowsType};
+use aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType;
 use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use cabinet::handlers::profile::ProfileApi;
 use cabinet::identity::{TokenVerifier, VerifierConfig};
 use cabinet::runtime::Handler;
 use cabinet_tests::{
-    Stack, claims_of, forged, get, put_json, raw, read_json, resigned_by_emulator, with_bearer,
+    Stack, attribute, claims_of, forged, get, put_json, raw, read_json, resigned_by_emulator,
+    with_bearer,
 };
 use http::StatusCode;
 use lambda_http::Request;
@@ -40,14 +41,6 @@ struct Customer {
     sub: String,
     access_token: String,
     id_token: String,
-}
-
-fn attribute(name: &str, value: &str) -> AttributeType {
-    AttributeType::builder()
-        .name(name)
-        .value(value)
-        .build()
-        .expect("an attribute with a name builds")
 }
 
 /// Signs `email` up in the stack's pool with the names and phone sign-up
