@@ -495,8 +495,6 @@ fn one_field(error: FieldError) -> ApiError {
     ApiError::validation(vec![error])
 }
 
-/// A password that is only passed on, never set (sign-in, the current one):
-/// taken as typed, spaces included, as long as it is there.
 /// 403 of an account created with a temporary password by an administrator.
 pub(crate) fn new_password_required() -> ApiError {
     ApiError::new(
@@ -506,6 +504,8 @@ pub(crate) fn new_password_required() -> ApiError {
     )
 }
 
+/// A password that is only passed on, never set (sign-in, the current one):
+/// taken as typed, spaces included, as long as it is there.
 pub(crate) fn parse_secret<'a>(
     field: &str,
     label: &str,
