@@ -155,22 +155,22 @@ pub fn json<T: Serialize>(status: StatusCode, value: &T) -> ApiResult {
 
 /// A public JSON answer that browsers and CDNs may cache for `max_age` seconds.
 pub fn cacheable_json<T: Serialize>(value: &T, max_age: u32) -> ApiResult {
-    let mut response = json(StatusCode::OK, value)?;
-    let cache = format!("public, max-age={max_age}")
-        .parse()
-        .map_err(ApiError::internal)?;
-    response.headers_mut().insert(header::CACHE_CONTROL, cache);
-    Ok(response)
+    let body = serde_json::to_string(value).map_err(ApiError::internal)?;
+    cacheable_text("application/json", body, max_age)
 }
 
-/// A public answer of fixed `text` with its `content_type`, that browsers
-/// and CDNs may cache for `max_age` seconds.
-pub fn cacheable_text(content_type: &'static str, text: &'static str, max_age: u32) -> ApiResult {
+/// A public answer of `text` with its `content_type`, that browsers and
+/// CDNs may cache for `max_age` seconds.
+pub fn cacheable_text(
+    content_type: &'static str,
+    text: impl Into<String>,
+    max_age: u32,
+) -> ApiResult {
     Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, content_type)
         .header(header::CACHE_CONTROL, format!("public, max-age={max_age}"))
-        .body(Body::Text(text.to_string()))
+        .body(Body::Text(text.into()))
         .map_err(ApiError::internal)
 }
 
