@@ -19,14 +19,7 @@ pub const PORTAL_BASE_URL: &str = "https://portal.test/cabinet";
 /// Where the tests' e-mails link to the API (`API_BASE_URL`).
 pub const API_BASE_URL: &str = "https://api.test";
 
-/// A user-pool attribute `name` = `value`.
-pub fn attribute(name: &str, value: &str) -> aws_sdk_cognitoidentityprovider::types::AttributeType {
-    aws_sdk_cognitoidentityprovider::types::AttributeType::builder()
-        .name(name)
-        .value(value)
-        .build()
-        .expect("an attribute with a name builds")
-}
+pub use xtask::accounts::attribute;
 
 /// The attributes the template's pool requires of every account besides
 /// `email`: Cognito (and the local emulator) refuse a sign-up without them.
@@ -165,27 +158,16 @@ impl Stack {
         password: &str,
         attributes: &[(&str, &str)],
     ) {
-        let cognito = self.cognito();
-        let mut sign_up = cognito
-            .sign_up()
-            .client_id(&self.client_id)
-            .username(email)
-            .password(password)
-            .user_attributes(attribute("email", email));
-        for (name, value) in attributes {
-            sign_up = sign_up.user_attributes(attribute(name, value));
-        }
-        sign_up
-            .send()
-            .await
-            .expect("the emulator signs the user up");
-        cognito
-            .admin_confirm_sign_up()
-            .user_pool_id(&self.user_pool_id)
-            .username(email)
-            .send()
-            .await
-            .expect("the emulator confirms the user");
+        xtask::accounts::confirmed_account(
+            &self.cognito(),
+            &self.user_pool_id,
+            &self.client_id,
+            email,
+            password,
+            attributes,
+        )
+        .await
+        .expect("the emulator signs the user up and confirms the account");
     }
 
     /// The `iss` claim the pool puts into its tokens (moto uses the AWS form).

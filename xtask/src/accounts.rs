@@ -1,6 +1,7 @@
-//! Password sign-in through a pool's public app client, as the portal's
-//! sign-in does: for the local stack's demo accounts, the benchmark, the
-//! contract run and the tests.
+//! Accounts of the local stack's user pool: a confirmed customer signed up
+//! as the portal would, and password sign-in through the public app client,
+//! as the portal's sign-in does. For the local stack's demo accounts, the
+//! benchmark, the contract run and the tests.
 
 use anyhow::{Context, Result};
 use aws_sdk_cognitoidentityprovider as cognito;
@@ -14,6 +15,52 @@ pub struct Tokens {
     pub id: String,
     /// The refresh token.
     pub refresh: String,
+}
+
+/// A user-pool attribute `name` = `value`.
+pub fn attribute(name: &str, value: &str) -> cognito::types::AttributeType {
+    cognito::types::AttributeType::builder()
+        .name(name)
+        .value(value)
+        .build()
+        .expect("an attribute with a name builds")
+}
+
+/// Signs `email` up with `password` through app client `client_id` of pool
+/// `user_pool_id`, with `attributes` besides `email`, and confirms the
+/// account as an operator would on the console: a customer whose sign-up
+/// the functions never saw.
+pub async fn confirmed_account(
+    client: &cognito::Client,
+    user_pool_id: &str,
+    client_id: &str,
+    email: &str,
+    password: &str,
+    attributes: &[(&str, &str)],
+) -> Result<()> {
+    let mut sign_up = client
+        .sign_up()
+        .client_id(client_id)
+        .username(email)
+        .password(password)
+        .user_attributes(attribute("email", email));
+    for (name, value) in attributes {
+        sign_up = sign_up.user_attributes(attribute(name, value));
+    }
+    sign_up
+        .send()
+        .await
+        .map_err(|error| anyhow::anyhow!("{:?}", error.into_service_error()))
+        .context("signing up")?;
+    client
+        .admin_confirm_sign_up()
+        .user_pool_id(user_pool_id)
+        .username(email)
+        .send()
+        .await
+        .map_err(|error| anyhow::anyhow!("{:?}", error.into_service_error()))
+        .context("confirming the sign-up")?;
+    Ok(())
 }
 
 /// Signs `email` in with `password` (`USER_PASSWORD_AUTH`) through app

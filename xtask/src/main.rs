@@ -377,34 +377,20 @@ async fn confirmed_customer(
     email: &str,
     password: &str,
 ) -> Result<()> {
-    use cognito::types::AttributeType;
-    let attribute = |name: &str, value: &str| {
-        AttributeType::builder()
-            .name(name)
-            .value(value)
-            .build()
-            .expect("name and value are set")
-    };
-    client
-        .sign_up()
-        .client_id(&stack.client_id)
-        .username(email)
-        .password(password)
-        .user_attributes(attribute("email", email))
-        .user_attributes(attribute("given_name", "Мария"))
-        .user_attributes(attribute("family_name", "Демидова"))
-        .user_attributes(attribute("phone_number", "+79001234567"))
-        .send()
-        .await
-        .context("signing up")?;
-    client
-        .admin_confirm_sign_up()
-        .user_pool_id(&stack.user_pool_id)
-        .username(email)
-        .send()
-        .await
-        .context("confirming the sign-up")?;
-    Ok(())
+    let person = [
+        ("given_name", "Мария"),
+        ("family_name", "Демидова"),
+        ("phone_number", "+79001234567"),
+    ];
+    xtask::accounts::confirmed_account(
+        client,
+        &stack.user_pool_id,
+        &stack.client_id,
+        email,
+        password,
+        &person,
+    )
+    .await
 }
 
 /// Variables every local process needs to reach the emulator.
