@@ -149,6 +149,25 @@ impl Stack {
             .collect()
     }
 
+    /// A second app client of the stack's pool, as another application of
+    /// the same pool would have: password sign-in and refresh. Its tokens
+    /// carry its own `client_id`, which our functions must refuse.
+    pub async fn other_app_client(&self) -> String {
+        use aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType;
+        self.cognito()
+            .create_user_pool_client()
+            .user_pool_id(&self.user_pool_id)
+            .client_name("other-app")
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+            .send()
+            .await
+            .expect("the emulator creates a second app client")
+            .user_pool_client()
+            .and_then(|c| c.client_id().map(str::to_string))
+            .expect("the new client has an id")
+    }
+
     /// Signs `email` up through the pool's public client with `password`
     /// and the given attributes (besides `email`), then confirms the account
     /// as an administrator would: a user whose sign-up our functions never saw.

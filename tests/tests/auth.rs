@@ -8,7 +8,7 @@
 //!   codes that start with `moto-confirmation-code:` and takes any other;
 //! - ResendConfirmationCode and RevokeToken are not implemented (HTTP 500).
 
-use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ExplicitAuthFlowsType, UserType};
+use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, UserType};
 use cabinet::handlers::auth::AuthApi;
 use cabinet::identity::{TokenVerifier, VerifierConfig};
 use cabinet::runtime::Handler;
@@ -297,19 +297,7 @@ async fn sign_out_refuses_tokens_of_another_pool_or_client_and_ends_no_session()
     let stranger = pool_customer(&other_pool, "stranger@example.ru").await;
 
     // A second app client of our own pool, as another application would have.
-    let other_client = stack
-        .cognito()
-        .create_user_pool_client()
-        .user_pool_id(&stack.user_pool_id)
-        .client_name("other-app")
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
-        .send()
-        .await
-        .expect("the emulator creates a second client")
-        .user_pool_client()
-        .and_then(|c| c.client_id().map(str::to_string))
-        .expect("the new client has an id");
+    let other_client = stack.other_app_client().await;
     register(&api, "ivan@example.ru", PASSWORD).await;
     let via_other_client = password_sign_in(&stack, &other_client, "ivan@example.ru", PASSWORD)
         .await

@@ -18,7 +18,7 @@ mod orders_support;
 use std::collections::HashMap;
 use std::fmt;
 
-use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ExplicitAuthFlowsType};
+use aws_sdk_cognitoidentityprovider::types::AuthFlowType;
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -765,18 +765,7 @@ async fn strangers(stack: &Stack, a: &User) -> HashMap<Caller, Option<String>> {
     )
     .await;
 
-    let other_client = stack
-        .cognito()
-        .create_user_pool_client()
-        .user_pool_id(&stack.user_pool_id)
-        .client_name("another-app")
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
-        .send()
-        .await
-        .expect("the emulator creates a second app client")
-        .user_pool_client()
-        .and_then(|c| c.client_id().map(str::to_string))
-        .expect("the new client has an id");
+    let other_client = stack.other_app_client().await;
     let via_other_client = session(stack, &other_client, &a.email, PASSWORD).await;
 
     let bearer = |token: &str| Some(format!("Bearer {token}"));

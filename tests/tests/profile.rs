@@ -20,7 +20,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType;
 use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use cabinet::handlers::profile::ProfileApi;
 use cabinet::identity::{TokenVerifier, VerifierConfig};
@@ -496,18 +495,7 @@ async fn forged_expired_foreign_and_wrong_kind_tokens_are_refused_and_write_noth
     let other_pool = Stack::fresh().await;
     let stranger = customer(&other_pool, "stranger@example.ru").await;
 
-    let other_client = stack
-        .cognito()
-        .create_user_pool_client()
-        .user_pool_id(&stack.user_pool_id)
-        .client_name("other-app")
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
-        .send()
-        .await
-        .expect("the emulator creates a second client")
-        .user_pool_client()
-        .and_then(|c| c.client_id().map(str::to_string))
-        .expect("the new client has an id");
+    let other_client = stack.other_app_client().await;
     let via_other_client = sign_in(&stack, &other_client, &ivan.email).await;
     assert_eq!(via_other_client.sub, ivan.sub, "the same customer");
 
