@@ -8,7 +8,7 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use cabinet::paging::{CursorKey, CursorScope, StartKey};
-use cabinet_fuzz::assert_client_error;
+use cabinet_fuzz::{assert_client_error, tampered};
 use libfuzzer_sys::fuzz_target;
 
 /// The key of the unit tests of `paging`, so that the cursor sealed there
@@ -69,18 +69,7 @@ fn check_sealed(key: &CursorKey, input: Input) {
     }
 
     // One byte changed, dropped, or one added: refused.
-    let mut bytes = cursor.clone().into_bytes();
-    let at = input.position % (bytes.len() + 1);
-    match input.position % 3 {
-        0 if at < bytes.len() => bytes[at] = input.byte,
-        1 if at < bytes.len() => {
-            bytes.remove(at);
-        }
-        _ => bytes.insert(at, input.byte),
-    }
-    if let Ok(tampered) = String::from_utf8(bytes)
-        && tampered != cursor
-    {
+    if let Some(tampered) = tampered(&cursor, input.position, input.byte) {
         refused(key.open(scope, &tampered));
     }
 

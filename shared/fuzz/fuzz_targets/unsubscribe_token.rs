@@ -8,7 +8,7 @@
 use arbitrary::{Arbitrary, Unstructured};
 use cabinet::domain::profile::NotificationKind;
 use cabinet::unsubscribe::{MAX_TOKEN_CHARS, Unsubscribe, UnsubscribeKey};
-use cabinet_fuzz::assert_client_error;
+use cabinet_fuzz::{assert_client_error, tampered};
 use libfuzzer_sys::fuzz_target;
 
 /// The key of the unit tests of `unsubscribe`, so that the token issued
@@ -73,18 +73,7 @@ fn check_issued(key: &UnsubscribeKey, input: Input) {
         refused(key, &token);
     }
 
-    let mut bytes = token.clone().into_bytes();
-    let at = input.position % (bytes.len() + 1);
-    match input.position % 3 {
-        0 if at < bytes.len() => bytes[at] = input.byte,
-        1 if at < bytes.len() => {
-            bytes.remove(at);
-        }
-        _ => bytes.insert(at, input.byte),
-    }
-    if let Ok(tampered) = String::from_utf8(bytes)
-        && tampered != token
-    {
+    if let Some(tampered) = tampered(&token, input.position, input.byte) {
         refused(key, &tampered);
     }
 

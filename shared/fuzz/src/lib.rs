@@ -1,5 +1,5 @@
-//! Helpers shared by the fuzz targets: requests as a function receives them
-//! and the checks every refusal must pass.
+//! Helpers shared by the fuzz targets: requests as a function receives them,
+//! the checks every refusal must pass, and sealed tokens tampered with.
 
 use cabinet::ApiError;
 use lambda_http::{Body, Request};
@@ -33,4 +33,22 @@ pub fn assert_client_error(error: &ApiError) {
         assert!(!field.code.is_empty(), "a field error without a code");
         assert!(!field.detail.is_empty(), "a field error without a detail");
     }
+}
+
+/// `token` with one byte changed, dropped or added at `position` (its
+/// remainder by 3 picks which), or `None` when that is not UTF-8 or leaves
+/// the token as it was.
+pub fn tampered(token: &str, position: usize, byte: u8) -> Option<String> {
+    let mut bytes = token.as_bytes().to_vec();
+    let at = position % (bytes.len() + 1);
+    match position % 3 {
+        0 if at < bytes.len() => bytes[at] = byte,
+        1 if at < bytes.len() => {
+            bytes.remove(at);
+        }
+        _ => bytes.insert(at, byte),
+    }
+    String::from_utf8(bytes)
+        .ok()
+        .filter(|changed| changed != token)
 }
