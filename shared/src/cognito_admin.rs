@@ -304,7 +304,7 @@ pub struct ExecutorReport {
 /// operation, Cognito's error code and the kind of failure, never its
 /// message (which may echo the login).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("Cognito {operation} failed ({kind}, code {})", .code.as_deref().unwrap_or("none"))]
+#[error("Cognito {operation} failed ({kind}{})", .code.as_deref().map(|c| format!(", code {c}")).unwrap_or_default())]
 pub struct PoolCallError {
     /// The Cognito API.
     pub operation: &'static str,
@@ -317,9 +317,14 @@ pub struct PoolCallError {
 impl PoolCallError {
     fn from_sdk<E: ProvideErrorMetadata>(operation: &'static str, error: SdkError<E>) -> Self {
         let kind = match &error {
-            SdkError::ConstructionFailure(_) => "construction failure",
+            SdkError::ConstructionFailure(_) => {
+                "construction failure: the request could not be made; check AWS_REGION"
+            }
             SdkError::TimeoutError(_) => "timeout",
-            SdkError::DispatchFailure(_) => "dispatch failure",
+            SdkError::DispatchFailure(_) => {
+                "dispatch failure: Cognito was not reached; check AWS_REGION, the \
+                 credentials and, for a local emulator, AWS_ENDPOINT_URL"
+            }
             SdkError::ResponseError(_) => "unreadable response",
             SdkError::ServiceError(_) => "service error",
             _ => "unknown failure",
@@ -966,6 +971,15 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "Cognito AdminCreateUser failed (service error, code UsernameExistsException)"
+        );
+        let unreached = PoolCallError {
+            operation: "AdminGetUser",
+            code: None,
+            kind: "dispatch failure: Cognito was not reached",
+        };
+        assert_eq!(
+            unreached.to_string(),
+            "Cognito AdminGetUser failed (dispatch failure: Cognito was not reached)"
         );
     }
 }
