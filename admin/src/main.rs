@@ -45,8 +45,10 @@ Usage:
   cabinet-admin help
       Show this text.
 
-AWS access comes from the usual variables and profiles; set
-AWS_ENDPOINT_URL to work against a local emulator.";
+AWS access comes from the usual variables and profiles. Against the local
+stack of `cargo xtask dev`, set AWS_ENDPOINT_URL to its emulator and
+AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
+(its banner prints them).";
 
 /// Catalog file used when `--file` is not given.
 const DEFAULT_CATALOG_FILE: &str = "data/catalog.json";

@@ -516,6 +516,11 @@ fn print_banner(api_port: u16, endpoint: &str, stack: &Provisioned, failures: &P
             format!("  demo executor    {email} / {DEMO_EXECUTOR_PASSWORD}  ({provider})\n")
         })
         .collect();
+    let admin_env = emulator_env(endpoint)
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join(" ");
     println!(
         "
 The customer cabinet is running.
@@ -526,6 +531,9 @@ The customer cabinet is running.
   demo customer    {DEMO_EMAIL} / {DEMO_PASSWORD}
 {executors}  table / bucket   {} / {}
   user pool        {} (app client {})
+
+Operators' commands (cabinet-admin) reach this stack with:
+  export {admin_env}
 
 Try:
   curl http://127.0.0.1:{api_port}/catalog/categories
@@ -538,6 +546,6 @@ Press Ctrl-C to stop everything this command started.
         stack.table,
         stack.bucket,
         stack.user_pool_id,
-        stack.client_id
+        stack.client_id,
     );
 }
